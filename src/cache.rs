@@ -1,0 +1,353 @@
+//! Cached credentials and identities: entries, expiry, locks, atomic writes.
+//!
+//! Layout, under the user cache dir (`$XDG_CACHE_HOME/assume-role`, 0700):
+//! `<hash>.creds.json` and `<hash>.lock` per (base identity, role ARN,
+//! external id, MFA serial, duration); `<hash>.identity.json` per base
+//! identity (session name, which roles need which MFA device).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs::{self, DirBuilder, File};
+use std::io::ErrorKind;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use anyhow::{Context, Result, bail};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::aws_files::write_atomic;
+use crate::warn;
+
+/// Temporary credentials. `Debug` never shows the secrets.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: String,
+    #[serde(with = "rfc3339")]
+    pub expiration: SystemTime,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("expiration", &rfc3339::format(self.expiration))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Credentials {
+    /// Usable while `now < expiration − margin`.
+    pub fn fresh(&self, margin: Duration) -> bool {
+        SystemTime::now() + margin < self.expiration
+    }
+}
+
+/// What is remembered about a base identity.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct Identity {
+    #[serde(default)]
+    pub key: String,
+    pub session_name: String,
+    pub user_name: Option<String>,
+    pub account: Option<String>,
+    /// Roles known to need MFA, with the device to use.
+    #[serde(default)]
+    pub mfa: BTreeMap<String, String>,
+    /// The device picked when several were listed.
+    pub device: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    key: String,
+    role_arn: String,
+    #[serde(with = "rfc3339")]
+    obtained: SystemTime,
+    credentials: Credentials,
+}
+
+/// A cached role's credentials, as listed for completion and status.
+pub struct Listed {
+    pub role_arn: String,
+    pub credentials: Credentials,
+}
+
+/// The cache folder.
+pub struct Cache {
+    dir: PathBuf,
+}
+
+/// Identifies one cache entry; `text` is stored in the entry, so a file that
+/// belongs to another key (a hash collision, a copied file) is a miss.
+pub struct Key {
+    text: String,
+    hash: String,
+}
+
+impl Key {
+    pub fn new(parts: &[&str]) -> Key {
+        let text = serde_json::to_string(parts).expect("strings serialise");
+        let digest = Sha256::digest(text.as_bytes());
+        let hash = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        Key { text, hash }
+    }
+}
+
+impl Cache {
+    /// Opens (creating it 0700) the cache folder; a folder that others can
+    /// read is tightened, with a warning.
+    pub fn open() -> Result<Cache> {
+        let base = dirs::cache_dir()
+            .context("cannot find the user cache folder (set HOME or XDG_CACHE_HOME)")?;
+        let dir = base.join("assume-role");
+        Cache::open_at(dir)
+    }
+
+    pub fn open_at(dir: PathBuf) -> Result<Cache> {
+        match fs::symlink_metadata(&dir) {
+            Ok(meta) if !meta.is_dir() => bail!("cache folder {} is not a folder", dir.display()),
+            Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+                warn(format_args!(
+                    "cache folder {} was readable by others; setting it to 0700",
+                    dir.display()
+                ));
+                fs::set_permissions(&dir, fs::Permissions::from_mode(0o700))
+                    .with_context(|| format!("cannot set {} to 0700", dir.display()))?;
+            }
+            Ok(_) => {}
+            Err(_) => DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&dir)
+                .with_context(|| format!("cannot create cache folder {}", dir.display()))?,
+        }
+        Ok(Cache { dir })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn path(&self, key: &Key, kind: &str) -> PathBuf {
+        self.dir.join(format!("{}.{kind}", key.hash))
+    }
+
+    /// The cached credentials for `key`, if any (whatever their expiry).
+    pub fn credentials(&self, key: &Key) -> Option<Credentials> {
+        let entry: Entry = read_json(&self.path(key, "creds.json"))?;
+        if entry.key != key.text {
+            warn(format_args!(
+                "ignoring a cache entry that belongs to another role"
+            ));
+            return None;
+        }
+        Some(entry.credentials)
+    }
+
+    /// The cached credentials for `key` when obtained at or after `since`.
+    pub fn credentials_since(&self, key: &Key, since: SystemTime) -> Option<Credentials> {
+        let entry: Entry = read_json(&self.path(key, "creds.json"))?;
+        (entry.key == key.text && entry.obtained >= since).then_some(entry.credentials)
+    }
+
+    pub fn store_credentials(
+        &self,
+        key: &Key,
+        role_arn: &str,
+        credentials: &Credentials,
+    ) -> Result<()> {
+        let entry = Entry {
+            key: key.text.clone(),
+            role_arn: role_arn.to_owned(),
+            obtained: SystemTime::now(),
+            credentials: credentials.clone(),
+        };
+        write_json(&self.path(key, "creds.json"), &entry)
+    }
+
+    /// Every cached role, for completion and status.
+    pub fn list(&self) -> Vec<Listed> {
+        let Ok(dir) = fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        dir.filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".creds.json"))
+            .filter_map(|e| serde_json::from_slice::<Entry>(&fs::read(e.path()).ok()?).ok())
+            .map(|e| Listed {
+                role_arn: e.role_arn,
+                credentials: e.credentials,
+            })
+            .collect()
+    }
+
+    pub fn identity(&self, key: &Key) -> Option<Identity> {
+        read_json::<Identity>(&self.path(key, "identity.json")).filter(|i| i.key == key.text)
+    }
+
+    pub fn store_identity(&self, key: &Key, identity: &Identity) -> Result<()> {
+        let identity = Identity {
+            key: key.text.clone(),
+            ..identity.clone()
+        };
+        write_json(&self.path(key, "identity.json"), &identity)
+    }
+
+    /// Takes the cross-process lock of `key`, waiting for it.
+    pub fn lock(&self, key: &Key) -> Result<File> {
+        lock(&self.path(key, "lock"))
+    }
+
+    /// The lock file that guards ~/.aws/credentials.
+    pub fn credentials_file_lock(&self) -> PathBuf {
+        self.dir.join("aws-credentials.lock")
+    }
+}
+
+/// Opens `path` and holds an exclusive lock on it until the file is dropped.
+pub fn lock(path: &Path) -> Result<File> {
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot open lock file {}", path.display()))?;
+    file.lock()
+        .with_context(|| format!("cannot lock {}", path.display()))?;
+    Ok(file)
+}
+
+/// A missing file is `None`; an unreadable or corrupt one too, with a warning.
+fn read_json<T: DeserializeOwned>(path: &Path) -> Option<T> {
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == ErrorKind::NotFound => return None,
+        Err(e) => {
+            warn(format_args!("ignoring cache file {}: {e}", path.display()));
+            return None;
+        }
+    };
+    match serde_json::from_slice(&bytes) {
+        Ok(value) => Some(value),
+        Err(_) => {
+            warn(format_args!(
+                "ignoring corrupt cache file {}",
+                path.display()
+            ));
+            None
+        }
+    }
+}
+
+fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let bytes = serde_json::to_vec(value).expect("cache entries serialise");
+    write_atomic(path, &bytes, 0o600)
+}
+
+/// RFC 3339 timestamps, as `AWS_CREDENTIAL_EXPIRATION` and awscli use them.
+pub mod rfc3339 {
+    use std::time::SystemTime;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn format(time: SystemTime) -> String {
+        humantime::format_rfc3339_seconds(time).to_string()
+    }
+
+    pub fn parse(text: &str) -> Option<SystemTime> {
+        humantime::parse_rfc3339_weak(text.trim_end_matches('Z')).ok()
+    }
+
+    pub fn serialize<S: Serializer>(time: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format(*time))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
+        let text = String::deserialize(d)?;
+        parse(&text).ok_or_else(|| serde::de::Error::custom("bad timestamp"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn creds(secs: u64) -> Credentials {
+        Credentials {
+            access_key_id: "ASIA1".into(),
+            secret_access_key: "secret".into(),
+            session_token: "token".into(),
+            expiration: SystemTime::now() + Duration::from_secs(secs),
+        }
+    }
+
+    #[test]
+    fn round_trips_and_keys_do_not_collide() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = Cache::open_at(tmp.path().join("c")).unwrap();
+        let admin = Key::new(&["id", "arn:aws:iam::1:role/admin"]);
+        let team_admin = Key::new(&["id", "arn:aws:iam::1:role/team/admin"]);
+        cache
+            .store_credentials(&admin, "arn:aws:iam::1:role/admin", &creds(3600))
+            .unwrap();
+        assert!(cache.credentials(&admin).is_some());
+        assert!(cache.credentials(&team_admin).is_none());
+        let mode = fs::metadata(cache.path(&admin, "creds.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let mode = fs::metadata(cache.dir()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+    }
+
+    #[test]
+    fn corrupt_and_foreign_entries_are_misses() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = Cache::open_at(tmp.path().join("c")).unwrap();
+        let key = Key::new(&["a"]);
+        fs::write(cache.path(&key, "creds.json"), b"{\"key\": tru").unwrap();
+        assert!(cache.credentials(&key).is_none());
+        let other = Key::new(&["b"]);
+        cache.store_credentials(&other, "arn", &creds(60)).unwrap();
+        fs::copy(
+            cache.path(&other, "creds.json"),
+            cache.path(&key, "creds.json"),
+        )
+        .unwrap();
+        assert!(cache.credentials(&key).is_none());
+    }
+
+    #[test]
+    fn loose_folder_permissions_are_fixed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("c");
+        fs::create_dir(&dir).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+        Cache::open_at(dir.clone()).unwrap();
+        assert_eq!(
+            fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
+    }
+
+    #[test]
+    fn freshness_respects_the_margin() {
+        assert!(creds(3600).fresh(Duration::from_secs(900)));
+        assert!(!creds(600).fresh(Duration::from_secs(900)));
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let text = format!("{:?}", creds(10));
+        assert!(
+            !text.contains("secret") && !text.contains("token"),
+            "{text}"
+        );
+    }
+}

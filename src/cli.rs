@@ -1,0 +1,237 @@
+//! Every clap type, and nothing else, so that completions can be generated from it.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::shell::Shell;
+
+/// Run a command, print variables, or switch a shell, with temporary AWS
+/// credentials from STS AssumeRole.
+#[derive(Debug, Parser)]
+#[command(
+    name = "assume-role",
+    version,
+    args_conflicts_with_subcommands = true,
+    after_help = "Examples:\n  \
+        assume-role --role admin ./myscript.py arg   run a command as the role\n  \
+        assume-role --role admin                     print KEY=value lines\n  \
+        eval \"$(assume-role init zsh)\"               then `ar admin` switches the shell"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// How to assume the role: shared by exec, print and credential-process.
+#[derive(Debug, Args, Default, Clone)]
+pub struct RoleArgs {
+    /// Role to assume: a full ARN, a name appended to `role_prefix`, or a
+    /// `[profile NAME]` with `role_arn` in ~/.aws/config.
+    #[arg(short, long, value_name = "ROLE")]
+    pub role: Option<String>,
+
+    /// Ignore the cache and call AssumeRole again.
+    #[arg(short = 'f', long)]
+    pub force_refresh: bool,
+
+    /// Session name shown in CloudTrail (default: your IAM user name).
+    #[arg(long, value_name = "NAME")]
+    pub role_session_name: Option<String>,
+
+    /// Requested session length, e.g. `1h`, `90m`, `3600s` (default 1h).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+
+    /// Region exported as AWS_REGION and AWS_DEFAULT_REGION.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// External id the role's trust policy asks for.
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+
+    /// ARN of the MFA device to use (default: configured, else detected).
+    #[arg(long, value_name = "ARN")]
+    pub mfa_serial: Option<String>,
+
+    /// Current MFA code, for scripts without a terminal.
+    #[arg(
+        long,
+        value_name = "CODE",
+        env = "ASSUME_ROLE_MFA_TOKEN",
+        hide_env_values = true
+    )]
+    pub mfa_token: Option<String>,
+
+    /// Read only this configuration file instead of looking for assume-role.yaml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Exec and print mode: the top-level arguments.
+#[derive(Debug, Args, Default)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub role: RoleArgs,
+
+    /// Output format when no command is given.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Env)]
+    pub format: Format,
+
+    /// Command to run with the role's credentials; without one, the
+    /// variables are printed.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "COMMAND"
+    )]
+    pub command: Vec<OsString>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the shell integration to evaluate in your shell's rc file.
+    Init(InitArgs),
+
+    /// Trust the assume-role.yaml of DIR (default: the nearest one) for the
+    /// directory hook.
+    Allow(TrustArgs),
+
+    /// Stop trusting the assume-role.yaml of DIR.
+    Deny(TrustArgs),
+
+    /// Show the active role, its account, the time left and the files in effect.
+    Status(StatusArgs),
+
+    /// List the role names known locally (what completion offers).
+    Roles(ConfigArgs),
+
+    /// Print a static completion script.
+    Completions(CompletionsArgs),
+
+    /// Print credentials in the JSON that `credential_process` in ~/.aws/config reads.
+    CredentialProcess(RoleArgs),
+
+    /// Used by the shell integration; not for direct use.
+    #[command(name = "__shell", hide = true)]
+    ShellHook(ShellHookArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    #[arg(value_enum)]
+    pub shell: Shell,
+
+    /// Name of the function to define instead of `ar`.
+    #[arg(long, value_name = "NAME", default_value = "ar")]
+    pub cmd: String,
+
+    /// Do not install the directory-change hook.
+    #[arg(long)]
+    pub no_hook: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// A directory (its nearest assume-role.yaml) or the file itself.
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Read only this configuration file instead of looking for assume-role.yaml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ShellHookArgs {
+    #[arg(value_enum)]
+    pub shell: Shell,
+
+    #[command(subcommand)]
+    pub action: ShellAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ShellAction {
+    /// `ar ROLE`: switch the shell to a role.
+    Switch(RoleArgs),
+    /// `ar -u`: restore the environment from before.
+    Restore,
+    /// The prompt hook: the directory changed or the credentials are due.
+    Hook,
+}
+
+/// Print-mode output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    /// `KEY=value` lines (the classic format).
+    #[default]
+    Env,
+    Json,
+    Bash,
+    Zsh,
+    Fish,
+    #[value(name = "powershell", alias = "pwsh")]
+    PowerShell,
+}
+
+/// Parses Go-style durations (`90s`, `15m`, `1h30m`) and bare seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if let Ok(secs) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    humantime::parse_duration(text)
+        .map_err(|_| format!("`{text}` is not a duration; write it like 90s, 15m or 1h30m"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_parse_like_go() {
+        assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("3600"), Ok(Duration::from_secs(3600)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn format_names_are_stable() {
+        let names: Vec<_> = Format::value_variants()
+            .iter()
+            .map(|f| f.to_possible_value().unwrap().get_name().to_owned())
+            .collect();
+        assert_eq!(names, ["env", "json", "bash", "zsh", "fish", "powershell"]);
+    }
+}

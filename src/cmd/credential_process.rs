@@ -1,0 +1,24 @@
+//! `credential-process`: the JSON that `credential_process` in ~/.aws/config reads.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::cache::rfc3339;
+use crate::cli::RoleArgs;
+use crate::pipeline;
+
+pub fn run(args: &RoleArgs) -> Result<ExitCode> {
+    let assumed = pipeline::assume(args)?;
+    let c = &assumed.credentials;
+    let json = serde_json::json!({
+        "Version": 1,
+        "AccessKeyId": c.access_key_id,
+        "SecretAccessKey": c.secret_access_key,
+        "SessionToken": c.session_token,
+        "Expiration": rfc3339::format(c.expiration),
+    });
+    writeln!(io::stdout().lock(), "{json}")?;
+    Ok(ExitCode::SUCCESS)
+}

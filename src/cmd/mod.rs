@@ -1,0 +1,29 @@
+//! One file per subcommand; `run` dispatches.
+
+mod completions;
+mod credential_process;
+mod exec;
+mod roles;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::base_env;
+use crate::cli::{Cli, Command};
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        None => {
+            base_env::prepare();
+            exec::run(cli.run)
+        }
+        Some(Command::CredentialProcess(args)) => {
+            base_env::prepare();
+            credential_process::run(&args)
+        }
+        Some(Command::Roles(args)) => roles::run(&args),
+        Some(Command::Completions(args)) => completions::run(&args),
+        Some(other) => anyhow::bail!("`{other:?}` is not implemented yet"),
+    }
+}

@@ -1,0 +1,55 @@
+//! `roles`: the role names known locally, one a line (what completion offers).
+
+use std::collections::BTreeSet;
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::aws_files;
+use crate::cache::Cache;
+use crate::cli::{ConfigArgs, RoleArgs};
+use crate::pipeline;
+use crate::resolve::parse_role_arn;
+
+pub fn run(args: &ConfigArgs) -> Result<ExitCode> {
+    let mut out = String::new();
+    for name in known_roles(args)? {
+        out.push_str(&name);
+        out.push('\n');
+    }
+    io::stdout().lock().write_all(out.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `roles:` from the config files, ~/.aws/config profiles with `role_arn`,
+/// and cached roles (short names under `role_prefix`, else full ARNs).
+/// Never the network.
+pub fn known_roles(args: &ConfigArgs) -> Result<BTreeSet<String>> {
+    let config = pipeline::load_config(&RoleArgs {
+        config: args.config.clone(),
+        ..RoleArgs::default()
+    })?;
+    let mut names: BTreeSet<String> = config.roles.iter().cloned().collect();
+    names.extend(
+        aws_files::config_profiles()?
+            .into_iter()
+            .filter(|(_, p)| p.contains_key("role_arn"))
+            .map(|(name, _)| name),
+    );
+    if let Ok(cache) = Cache::open() {
+        for entry in cache.list() {
+            let short = config
+                .role_prefix
+                .as_deref()
+                .and_then(|p| entry.role_arn.strip_prefix(p))
+                .filter(|rest| !rest.is_empty());
+            match short {
+                Some(short) => names.insert(short.to_owned()),
+                None if parse_role_arn(&entry.role_arn).is_ok() => names.insert(entry.role_arn),
+                None => false,
+            };
+        }
+    }
+    Ok(names)
+}

@@ -1,0 +1,46 @@
+//! assume-role: run programs and shells with temporary AWS credentials.
+
+pub mod aws_files;
+pub mod base_env;
+pub mod cache;
+pub mod cli;
+mod cmd;
+pub mod config;
+pub mod mfa;
+pub mod pipeline;
+pub mod resolve;
+pub mod shell;
+pub mod sts;
+
+use std::fmt;
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Parses the command line, runs it, and maps the outcome to an exit code:
+/// 0 or the child's status, 1 for our own failure, 2 for usage.
+pub fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match cmd::run(cli) {
+        Ok(code) => code,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
+            let line = chain.join(": ").replace('\n', " ");
+            let _ = writeln!(io::stderr(), "assume-role: {line}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .filter_map(|e| e.downcast_ref::<io::Error>())
+        .any(|e| e.kind() == io::ErrorKind::BrokenPipe)
+}
+
+/// A one-line warning on stderr.
+pub fn warn(message: fmt::Arguments) {
+    let _ = writeln!(io::stderr(), "assume-role: warning: {message}");
+}

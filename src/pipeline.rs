@@ -1,0 +1,297 @@
+//! The one pipeline that exec, print, credential-process and the shell all
+//! use: config → role resolution → cache → STS (only on a miss) → credentials.
+
+use std::env;
+use std::time::{Duration, SystemTime};
+
+use anyhow::{Context, Result, anyhow, bail};
+
+use crate::aws_files;
+use crate::cache::{Cache, Credentials, Identity, Key, rfc3339};
+use crate::cli::{RoleArgs, parse_duration};
+use crate::config::Config;
+use crate::mfa::{self, CodeSource};
+use crate::resolve::{self, Target};
+use crate::sts::{AssumeError, AssumeRequest, Aws};
+
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A role's credentials and what they were obtained for.
+pub struct Assumed {
+    pub target: Target,
+    pub credentials: Credentials,
+    pub config: Config,
+}
+
+/// Loads the configuration for the working directory.
+pub fn load_config(args: &RoleArgs) -> Result<Config> {
+    let cwd = env::current_dir().context("cannot read the working directory")?;
+    Config::load(&cwd, args.config.as_deref())
+}
+
+/// Resolves the role in `args` (or the configured `role`) and returns its
+/// credentials, from the cache when they are fresh.
+pub fn assume(args: &RoleArgs) -> Result<Assumed> {
+    let config = load_config(args)?;
+    let role = match (&args.role, &config.role) {
+        (Some(role), _) => role.clone(),
+        (None, Some((role, _))) => role.clone(),
+        (None, None) => {
+            bail!("no role given: pass --role ROLE, or set `role:` in assume-role.yaml")
+        }
+    };
+    assume_role(&role, args, config)
+}
+
+pub fn assume_role(role: &str, args: &RoleArgs, config: Config) -> Result<Assumed> {
+    let target = resolve::resolve(role, args, &config)?;
+    let credentials = obtain(&target, &config, args)?;
+    Ok(Assumed {
+        target,
+        credentials,
+        config,
+    })
+}
+
+impl Assumed {
+    /// The variables to set, in the classic order: the three the seed
+    /// printed first, then the rest.
+    pub fn variables(&self) -> Vec<(&'static str, String)> {
+        let c = &self.credentials;
+        let mut vars = vec![
+            ("AWS_ACCESS_KEY_ID", c.access_key_id.clone()),
+            ("AWS_SECRET_ACCESS_KEY", c.secret_access_key.clone()),
+            ("AWS_SESSION_TOKEN", c.session_token.clone()),
+            ("AWS_SECURITY_TOKEN", c.session_token.clone()),
+            ("AWS_CREDENTIAL_EXPIRATION", rfc3339::format(c.expiration)),
+        ];
+        if let Some(region) = &self.target.region {
+            vars.push(("AWS_REGION", region.clone()));
+            vars.push(("AWS_DEFAULT_REGION", region.clone()));
+        }
+        vars.push((crate::base_env::ROLE_VAR, self.target.role_arn.clone()));
+        vars
+    }
+
+    /// Variables that would point tools at another identity.
+    pub fn removed(&self) -> &'static [&'static str] {
+        &["AWS_PROFILE", "AWS_DEFAULT_PROFILE"]
+    }
+}
+
+/// A stable name for the base identity, found without the network: the
+/// access key in the environment, else the profile (and its access key).
+fn base_identity(source_profile: Option<&str>) -> Result<String> {
+    let endpoint = env::var("AWS_ENDPOINT_URL").unwrap_or_default();
+    let env_key = env::var("AWS_ACCESS_KEY_ID").ok().filter(|k| !k.is_empty());
+    let profile = match (source_profile, env_key) {
+        (Some(profile), _) => profile.to_owned(),
+        (None, Some(key)) => return Ok(format!("key:{key}@{endpoint}")),
+        (None, None) => env::var("AWS_PROFILE")
+            .or_else(|_| env::var("AWS_DEFAULT_PROFILE"))
+            .unwrap_or_else(|_| "default".to_owned()),
+    };
+    let file_key = aws_files::credentials_profiles()?
+        .get(&profile)
+        .and_then(|p| p.get("aws_access_key_id").cloned())
+        .unwrap_or_default();
+    Ok(format!("profile:{profile}:{file_key}@{endpoint}"))
+}
+
+fn obtain(target: &Target, config: &Config, args: &RoleArgs) -> Result<Credentials> {
+    let identity = base_identity(target.source_profile.as_deref())?;
+    let cache = Cache::open()?;
+    let duration = target.duration.as_secs().to_string();
+    let key = Key::new(&[
+        &identity,
+        &target.role_arn,
+        target.external_id.as_deref().unwrap_or(""),
+        target.mfa_serial.as_deref().unwrap_or(""),
+        &duration,
+    ]);
+    let margin = config.refresh_before_expiry();
+    if !args.force_refresh {
+        if let Some(c) = cache.credentials(&key).filter(|c| c.fresh(margin)) {
+            return Ok(c);
+        }
+    }
+
+    let started = SystemTime::now();
+    let _lock = cache.lock(&key)?;
+    // Whoever held the lock before us may have just done the work.
+    let done = if args.force_refresh {
+        cache.credentials_since(&key, started)
+    } else {
+        cache.credentials(&key)
+    };
+    if let Some(c) = done.filter(|c| c.fresh(margin)) {
+        return Ok(c);
+    }
+
+    let timeout = match env::var("ASSUME_ROLE_TIMEOUT") {
+        Ok(text) => parse_duration(&text).map_err(|e| anyhow!("ASSUME_ROLE_TIMEOUT: {e}"))?,
+        Err(_) => DEFAULT_TIMEOUT,
+    };
+    let aws = Aws::connect(target.source_profile.as_deref(), timeout)?;
+    let identity_key = Key::new(&[&identity]);
+    let mut who = match cache.identity(&identity_key) {
+        Some(who) => who,
+        None => {
+            let me = aws.whoami()?;
+            let name = me
+                .user_name
+                .clone()
+                .unwrap_or_else(|| me.arn.rsplit('/').next().unwrap_or("").to_owned());
+            let who = Identity {
+                session_name: session_name(&name),
+                user_name: me.user_name,
+                account: Some(me.account),
+                ..Identity::default()
+            };
+            cache.store_identity(&identity_key, &who)?;
+            who
+        }
+    };
+    let session = target
+        .session_name
+        .as_deref()
+        .map(session_name)
+        .unwrap_or_else(|| who.session_name.clone());
+    let before = (who.mfa.clone(), who.device.clone());
+    let credentials = assume_with_mfa(&aws, target, &session, &mut who, args)?;
+    if (who.mfa.clone(), who.device.clone()) != before {
+        cache.store_identity(&identity_key, &who)?;
+    }
+
+    if let Some(profile) = &target.profile_name {
+        let c = &credentials;
+        let pairs = [
+            ("aws_access_key_id", c.access_key_id.as_str()),
+            ("aws_secret_access_key", c.secret_access_key.as_str()),
+            ("aws_session_token", c.session_token.as_str()),
+        ];
+        aws_files::update_credentials(profile, &pairs, &cache.credentials_file_lock())?;
+    }
+    cache.store_credentials(&key, &target.role_arn, &credentials)?;
+    Ok(credentials)
+}
+
+/// AssumeRole, with MFA when configured or when learned to be needed:
+/// a role that denies a call without MFA is retried with the user's device,
+/// and that is remembered for the next time.
+fn assume_with_mfa(
+    aws: &Aws,
+    target: &Target,
+    session: &str,
+    who: &mut Identity,
+    args: &RoleArgs,
+) -> Result<Credentials> {
+    let codes = CodeSource::new(args.mfa_token.as_deref())?;
+    let mut serial = target
+        .mfa_serial
+        .clone()
+        .or_else(|| who.mfa.get(&target.role_arn).cloned());
+    let mut code = serial
+        .as_deref()
+        .map(|s| codes.code(s, false))
+        .transpose()?;
+    let mut rejected = 0;
+    loop {
+        let request = AssumeRequest {
+            role_arn: &target.role_arn,
+            session_name: session,
+            duration: target.duration,
+            external_id: target.external_id.as_deref(),
+            mfa: serial.as_deref().zip(code.as_deref()),
+        };
+        let denied = match aws.assume_role(&request) {
+            Ok(credentials) => {
+                if let Some(serial) = serial.filter(|_| target.mfa_serial.is_none()) {
+                    who.mfa.insert(target.role_arn.clone(), serial);
+                }
+                return Ok(credentials);
+            }
+            Err(AssumeError::Other(e)) => {
+                return Err(e.context(format!("cannot assume {}", target.role_arn)));
+            }
+            Err(AssumeError::Denied(message)) => message,
+        };
+        let Some(current) = serial.clone() else {
+            // Perhaps the role wants MFA: find the user's device and retry.
+            let device = find_device(aws, who)
+                .with_context(|| format!("cannot assume {}: {denied}", target.role_arn))?;
+            let Some(device) = device else {
+                bail!("cannot assume {}: {denied}", target.role_arn);
+            };
+            code = Some(codes.code(&device, false)?);
+            serial = Some(device);
+            continue;
+        };
+        rejected += 1;
+        if codes.can_retype() && rejected < 3 {
+            code = Some(codes.code(&current, true)?);
+            continue;
+        }
+        who.mfa.remove(&target.role_arn);
+        bail!(
+            "cannot assume {} with MFA device {current}: {denied}",
+            target.role_arn
+        );
+    }
+}
+
+/// The user's MFA device: the only one, the one chosen before, or one the
+/// user picks now. `None` when the user has none.
+fn find_device(aws: &Aws, who: &mut Identity) -> Result<Option<String>> {
+    let Some(user) = who.user_name.clone() else {
+        return Ok(None);
+    };
+    let devices = aws.mfa_devices(&user)?;
+    Ok(match devices.as_slice() {
+        [] => None,
+        [one] => Some(one.clone()),
+        several => match who.device.clone().filter(|d| several.contains(d)) {
+            Some(chosen) => Some(chosen),
+            None => {
+                let chosen = mfa::choose_device(several)?;
+                who.device = Some(chosen.clone());
+                Some(chosen)
+            }
+        },
+    })
+}
+
+/// A session name by AWS's rules: `[\w+=,.@-]`, 2 to 64 characters.
+pub fn session_name(name: &str) -> String {
+    let mut clean: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    if clean.len() < 2 {
+        clean = format!("assume-role-{clean}")
+            .trim_end_matches('-')
+            .to_owned();
+    }
+    clean
+}
+
+#[cfg(test)]
+mod tests {
+    use super::session_name;
+
+    #[test]
+    fn session_names_follow_aws_rules() {
+        assert_eq!(session_name("alice@example.com"), "alice@example.com");
+        assert_eq!(session_name("Bob Smith/ops"), "Bob-Smith-ops");
+        assert_eq!(session_name("é"), "assume-role");
+        assert_eq!(session_name(""), "assume-role");
+        assert_eq!(session_name(&"x".repeat(100)).len(), 64);
+    }
+}

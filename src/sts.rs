@@ -1,0 +1,192 @@
+//! The only module that talks to AWS: GetUser, GetCallerIdentity,
+//! ListMFADevices, AssumeRole.
+
+use std::time::{Duration, SystemTime};
+
+use anyhow::{Context, Result, anyhow};
+use aws_config::BehaviorVersion;
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_sts::config::Region;
+use aws_sdk_sts::error::DisplayErrorContext;
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+
+use crate::cache::Credentials;
+
+/// Clients for the base identity, with the runtime that drives them.
+pub struct Aws {
+    runtime: tokio::runtime::Runtime,
+    sts: aws_sdk_sts::Client,
+    iam: aws_sdk_iam::Client,
+}
+
+/// Who the base identity is.
+pub struct WhoAmI {
+    pub user_name: Option<String>,
+    pub arn: String,
+    pub account: String,
+}
+
+/// What AssumeRole needs besides the role.
+pub struct AssumeRequest<'a> {
+    pub role_arn: &'a str,
+    pub session_name: &'a str,
+    pub duration: Duration,
+    pub external_id: Option<&'a str>,
+    pub mfa: Option<(&'a str, &'a str)>,
+}
+
+/// AssumeRole failed: denied (perhaps for want of MFA), or anything else.
+#[derive(Debug)]
+pub enum AssumeError {
+    Denied(String),
+    Other(anyhow::Error),
+}
+
+impl Aws {
+    /// Builds clients for the base credentials: `source_profile` when given,
+    /// else the standard chain (environment, profiles, SSO, metadata).
+    pub fn connect(source_profile: Option<&str>, timeout: Duration) -> Result<Aws> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the network runtime")?;
+        let config = runtime.block_on(async {
+            let region = RegionProviderChain::default_provider().or_else(Region::new("us-east-1"));
+            let timeouts = TimeoutConfig::builder()
+                .connect_timeout(timeout.min(Duration::from_secs(5)))
+                .operation_timeout(timeout)
+                .build();
+            let mut loader = aws_config::defaults(BehaviorVersion::latest())
+                .region(region)
+                .timeout_config(timeouts);
+            if let Some(profile) = source_profile {
+                let credentials = ProfileFileCredentialsProvider::builder()
+                    .profile_name(profile)
+                    .build();
+                loader = loader
+                    .profile_name(profile)
+                    .credentials_provider(credentials);
+            }
+            loader.load().await
+        });
+        Ok(Aws {
+            sts: aws_sdk_sts::Client::new(&config),
+            iam: aws_sdk_iam::Client::new(&config),
+            runtime,
+        })
+    }
+
+    /// The IAM user behind the base credentials, else the caller's ARN.
+    pub fn whoami(&self) -> Result<WhoAmI> {
+        self.runtime.block_on(async {
+            if let Ok(out) = self.iam.get_user().send().await {
+                if let Some(user) = out.user {
+                    return Ok(WhoAmI {
+                        account: account_of(&user.arn),
+                        user_name: Some(user.user_name),
+                        arn: user.arn,
+                    });
+                }
+            }
+            let out = self.sts.get_caller_identity().send().await.map_err(|e| {
+                anyhow!(
+                    "cannot find out who you are (sts:GetCallerIdentity): {}",
+                    describe(e)
+                )
+            })?;
+            let arn = out.arn.unwrap_or_default();
+            Ok(WhoAmI {
+                account: out.account.unwrap_or_else(|| account_of(&arn)),
+                user_name: None,
+                arn,
+            })
+        })
+    }
+
+    /// The serial numbers of `user`'s MFA devices.
+    pub fn mfa_devices(&self, user: &str) -> Result<Vec<String>> {
+        self.runtime.block_on(async {
+            let out = self
+                .iam
+                .list_mfa_devices()
+                .user_name(user)
+                .send()
+                .await
+                .map_err(|e| {
+                    anyhow!(
+                        "cannot list your MFA devices (iam:ListMFADevices): {}",
+                        describe(e)
+                    )
+                })?;
+            Ok(out
+                .mfa_devices
+                .into_iter()
+                .map(|d| d.serial_number)
+                .collect())
+        })
+    }
+
+    pub fn assume_role(&self, req: &AssumeRequest) -> Result<Credentials, AssumeError> {
+        self.runtime.block_on(async {
+            let out = self
+                .sts
+                .assume_role()
+                .role_arn(req.role_arn)
+                .role_session_name(req.session_name)
+                .duration_seconds(i32::try_from(req.duration.as_secs()).unwrap_or(i32::MAX))
+                .set_external_id(req.external_id.map(str::to_owned))
+                .set_serial_number(req.mfa.map(|(serial, _)| serial.to_owned()))
+                .set_token_code(req.mfa.map(|(_, code)| code.to_owned()))
+                .send()
+                .await;
+            let out = match out {
+                Ok(out) => out,
+                Err(e) if e.code() == Some("AccessDenied") => {
+                    return Err(AssumeError::Denied(describe(e)));
+                }
+                Err(e) => return Err(AssumeError::Other(anyhow!("{}", describe(e)))),
+            };
+            let c = out
+                .credentials
+                .ok_or_else(|| AssumeError::Other(anyhow!("STS returned no credentials")))?;
+            let expiration = SystemTime::try_from(c.expiration)
+                .map_err(|_| AssumeError::Other(anyhow!("STS returned a bad expiration time")))?;
+            Ok(Credentials {
+                access_key_id: c.access_key_id,
+                secret_access_key: c.secret_access_key,
+                session_token: c.session_token,
+                expiration,
+            })
+        })
+    }
+}
+
+fn account_of(arn: &str) -> String {
+    arn.split(':').nth(4).unwrap_or_default().to_owned()
+}
+
+/// One line for a user: the service's code and message, or the cause of a
+/// transport failure, never the SDK's debug dump.
+fn describe<E, R>(err: SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let text = match &err {
+        SdkError::ServiceError(service) => {
+            let e = service.err();
+            match (e.code(), e.message()) {
+                (Some(code), Some(message)) => format!("{code}: {message}"),
+                (Some(code), None) => code.to_owned(),
+                _ => DisplayErrorContext(&err).to_string(),
+            }
+        }
+        SdkError::TimeoutError(_) => {
+            "timed out waiting for AWS (set ASSUME_ROLE_TIMEOUT to wait longer)".to_owned()
+        }
+        _ => DisplayErrorContext(&err).to_string(),
+    };
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
