@@ -73,7 +73,8 @@ pub fn prepare() {
         for name in MANAGED {
             apply(name, saved.get(*name).and_then(|v| v.as_deref()));
         }
-    } else if env::var_os(ROLE_VAR).is_some() {
+    }
+    if env::var_os(ROLE_VAR).is_some() {
         for name in [
             "AWS_ACCESS_KEY_ID",
             "AWS_SECRET_ACCESS_KEY",

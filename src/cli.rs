@@ -175,11 +175,21 @@ pub struct ShellHookArgs {
 #[derive(Debug, Subcommand)]
 pub enum ShellAction {
     /// `ar ROLE`: switch the shell to a role.
-    Switch(RoleArgs),
+    Switch(SwitchArgs),
     /// `ar -u`: restore the environment from before.
     Restore,
     /// The prompt hook: the directory changed or the credentials are due.
     Hook,
+}
+
+#[derive(Debug, Args)]
+pub struct SwitchArgs {
+    /// Role to switch to (as for --role).
+    #[arg(value_name = "ROLE")]
+    pub name: String,
+
+    #[command(flatten)]
+    pub role: RoleArgs,
 }
 
 /// Print-mode output formats.

@@ -11,6 +11,7 @@ pub mod pipeline;
 pub mod resolve;
 pub mod shell;
 pub mod sts;
+pub mod trust;
 
 use std::fmt;
 use std::io::{self, Write};

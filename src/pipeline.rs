@@ -25,14 +25,22 @@ pub struct Assumed {
 
 /// Loads the configuration for the working directory.
 pub fn load_config(args: &RoleArgs) -> Result<Config> {
-    let cwd = env::current_dir().context("cannot read the working directory")?;
-    Config::load(&cwd, args.config.as_deref())
+    Config::load(&current_dir()?, args.config.as_deref())
+}
+
+pub fn current_dir() -> Result<std::path::PathBuf> {
+    env::current_dir().context("cannot read the working directory")
 }
 
 /// Resolves the role in `args` (or the configured `role`) and returns its
 /// credentials, from the cache when they are fresh.
 pub fn assume(args: &RoleArgs) -> Result<Assumed> {
-    let config = load_config(args)?;
+    assume_in(&current_dir()?, args)
+}
+
+/// As [`assume`], with the configuration that applies in `dir`.
+pub fn assume_in(dir: &std::path::Path, args: &RoleArgs) -> Result<Assumed> {
+    let config = Config::load(dir, args.config.as_deref())?;
     let role = match (&args.role, &config.role) {
         (Some(role), _) => role.clone(),
         (None, Some((role, _))) => role.clone(),
@@ -40,11 +48,7 @@ pub fn assume(args: &RoleArgs) -> Result<Assumed> {
             bail!("no role given: pass --role ROLE, or set `role:` in assume-role.yaml")
         }
     };
-    assume_role(&role, args, config)
-}
-
-pub fn assume_role(role: &str, args: &RoleArgs, config: Config) -> Result<Assumed> {
-    let target = resolve::resolve(role, args, &config)?;
+    let target = resolve::resolve(&role, args, &config)?;
     let credentials = obtain(&target, &config, args)?;
     Ok(Assumed {
         target,

@@ -8,8 +8,8 @@ use aws_config::BehaviorVersion;
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::timeout::TimeoutConfig;
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_sts::config::Region;
-use aws_sdk_sts::error::DisplayErrorContext;
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 
 use crate::cache::Credentials;
@@ -172,21 +172,35 @@ fn account_of(arn: &str) -> String {
 fn describe<E, R>(err: SdkError<E, R>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
-    let text = match &err {
-        SdkError::ServiceError(service) => {
-            let e = service.err();
-            match (e.code(), e.message()) {
-                (Some(code), Some(message)) => format!("{code}: {message}"),
-                (Some(code), None) => code.to_owned(),
-                _ => DisplayErrorContext(&err).to_string(),
-            }
+    if let SdkError::ServiceError(service) = &err {
+        if let Some(code) = service.err().code() {
+            return match service.err().message() {
+                Some(message) => format!("{code}: {}", one_line(message)),
+                None => code.to_owned(),
+            };
         }
-        SdkError::TimeoutError(_) => {
-            "timed out waiting for AWS (set ASSUME_ROLE_TIMEOUT to wait longer)".to_owned()
+    }
+    if let SdkError::TimeoutError(_) = &err {
+        return "timed out waiting for AWS (set ASSUME_ROLE_TIMEOUT to wait longer)".to_owned();
+    }
+    let mut causes = vec![err.to_string()];
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        if let Some(e) = cause.downcast_ref::<CredentialsError>() {
+            return format!(
+                "no usable AWS credentials to start from ({}); set AWS_PROFILE, \
+                 configure ~/.aws/credentials, log in with `aws sso login`, or export AWS_ACCESS_KEY_ID",
+                one_line(&e.to_string())
+            );
         }
-        _ => DisplayErrorContext(&err).to_string(),
-    };
+        causes.push(cause.to_string());
+        source = cause.source();
+    }
+    one_line(&causes.join(": "))
+}
+
+fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

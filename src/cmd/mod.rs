@@ -3,7 +3,11 @@
 mod completions;
 mod credential_process;
 mod exec;
+mod init;
 mod roles;
+mod shell_hook;
+mod status;
+mod trust;
 
 use std::process::ExitCode;
 
@@ -24,6 +28,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Roles(args)) => roles::run(&args),
         Some(Command::Completions(args)) => completions::run(&args),
-        Some(other) => anyhow::bail!("`{other:?}` is not implemented yet"),
+        Some(Command::Init(args)) => init::run(&args),
+        Some(Command::Allow(args)) => trust::allow(&args),
+        Some(Command::Deny(args)) => trust::deny(&args),
+        Some(Command::Status(args)) => status::run(&args),
+        Some(Command::ShellHook(args)) => shell_hook::run(args),
     }
 }

@@ -2,6 +2,7 @@
 //! a shell to evaluate, and the init scripts.
 
 pub mod quote;
+pub mod scripts;
 
 use anyhow::{Result, bail};
 use clap::ValueEnum;

@@ -1,0 +1,51 @@
+# shellcheck shell=bash
+# assume-role shell integration for bash: `eval "$(assume-role init bash)"`.
+# The function `__AR_CMD__` switches this shell between roles; the prompt hook
+# follows the nearest trusted assume-role.yaml and refreshes credentials.
+# What the binary prints is quoted for bash by the binary itself.
+
+__ar_bin=__AR_BIN__
+
+# Runs the binary with the saved state, evaluates what it prints on success.
+__ar_call() {
+  \builtin local __ar_out
+  __ar_out="$(__AR_ORIG="${__ar_orig-}" __AR_STATE="${__ar_state-}" \command "${__ar_bin}" "$@")" || \builtin return
+  \builtin eval -- "${__ar_out}"
+}
+
+__AR_CMD__() {
+  case "${1-}" in
+    "") __AR_ORIG="${__ar_orig-}" __AR_STATE="${__ar_state-}" \command "${__ar_bin}" status ;;
+    -u | --unset) __ar_call __shell bash restore ;;
+    -h | --help) \builtin printf '%s\n' "usage: __AR_CMD__ ROLE [OPTIONS] | __AR_CMD__ -u | __AR_CMD__" ;;
+    *) __ar_call __shell bash switch "$@" ;;
+  esac
+}
+
+# BEGIN HOOK
+# Steady state: same directory and fresh credentials cost two comparisons
+# and no process.
+__ar_hook() {
+  \builtin local __ar_status=$? __ar_now
+  \builtin printf -v __ar_now '%(%s)T' -1
+  if [[ "${__ar_pwd-}" != "${PWD}" ]] || ((${__ar_refresh_at:-0} > 0 && __ar_now >= __ar_refresh_at)); then
+    __ar_pwd=${PWD}
+    __ar_call __shell bash hook
+  fi
+  \builtin return "${__ar_status}"
+}
+
+# Add the hook to PROMPT_COMMAND once, whether it is a string or an array.
+if [[ "$(\builtin declare -p PROMPT_COMMAND 2>/dev/null)" == "declare -a"* ]]; then
+  __ar_found=""
+  for __ar_entry in "${PROMPT_COMMAND[@]}"; do
+    [[ "${__ar_entry}" == "__ar_hook" ]] && __ar_found=1
+  done
+  [[ -n "${__ar_found}" ]] || PROMPT_COMMAND=(__ar_hook "${PROMPT_COMMAND[@]}")
+  \builtin unset -v __ar_found __ar_entry
+# shellcheck disable=SC2128 # on this branch PROMPT_COMMAND is a string
+elif [[ ";${PROMPT_COMMAND-};" != *";__ar_hook;"* ]]; then
+  # shellcheck disable=SC2128,SC2178 # on this branch PROMPT_COMMAND is a string
+  PROMPT_COMMAND="__ar_hook${PROMPT_COMMAND:+;${PROMPT_COMMAND}}"
+fi
+# END HOOK

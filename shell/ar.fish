@@ -1,0 +1,51 @@
+# assume-role shell integration for fish: `assume-role init fish | source`.
+# The function `__AR_CMD__` switches this shell between roles; the PWD and
+# prompt handlers follow the nearest trusted assume-role.yaml and refresh
+# credentials. What the binary prints is quoted for fish by the binary itself.
+
+set -g __ar_bin __AR_BIN__
+
+# Runs the binary with the saved state and sources what it prints (nothing
+# when it fails); returns the binary's status.
+function __ar_call
+    __AR_ORIG="$__ar_orig" __AR_STATE="$__ar_state" $__ar_bin $argv | source
+    return $pipestatus[1]
+end
+
+function __AR_CMD__ --description 'Switch this shell to an AWS role'
+    switch "$argv[1]"
+        case ''
+            __AR_ORIG="$__ar_orig" __AR_STATE="$__ar_state" $__ar_bin status
+        case -u --unset
+            __ar_call __shell fish restore
+        case -h --help
+            echo "usage: __AR_CMD__ ROLE [OPTIONS] | __AR_CMD__ -u | __AR_CMD__"
+        case '*'
+            __ar_call __shell fish switch $argv
+    end
+end
+
+# BEGIN HOOK
+# Seconds since boot without a process (Linux); elsewhere `date`.
+function __ar_now
+    if read -l up _rest </proc/uptime 2>/dev/null
+        string split -f1 . -- $up
+    else
+        command date +%s
+    end
+end
+
+# Steady state: same directory and fresh credentials cost two comparisons
+# and no process.
+function __ar_hook --on-variable PWD --on-event fish_prompt
+    set -l ar_status $status
+    if test "$__ar_pwd" != "$PWD"; or begin
+            set -q __ar_refresh_clock; and test (__ar_now) -ge $__ar_refresh_clock
+        end
+        set -g __ar_pwd $PWD
+        __ar_call __shell fish hook
+    end
+    return $ar_status
+end
+__ar_hook
+# END HOOK

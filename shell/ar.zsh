@@ -1,0 +1,43 @@
+# shellcheck shell=bash
+# assume-role shell integration for zsh: `eval "$(assume-role init zsh)"`.
+# The function `__AR_CMD__` switches this shell between roles; the chpwd and
+# precmd hooks follow the nearest trusted assume-role.yaml and refresh
+# credentials. What the binary prints is quoted for zsh by the binary itself.
+
+typeset -g __ar_bin=__AR_BIN__
+
+# Runs the binary with the saved state, evaluates what it prints on success.
+__ar_call() {
+  \builtin local __ar_out
+  __ar_out="$(__AR_ORIG="${__ar_orig-}" __AR_STATE="${__ar_state-}" \command "${__ar_bin}" "$@")" || \builtin return
+  \builtin eval -- "${__ar_out}"
+}
+
+__AR_CMD__() {
+  case "${1-}" in
+    "") __AR_ORIG="${__ar_orig-}" __AR_STATE="${__ar_state-}" \command "${__ar_bin}" status ;;
+    -u | --unset) __ar_call __shell zsh restore ;;
+    -h | --help) \builtin print -r -- "usage: __AR_CMD__ ROLE [OPTIONS] | __AR_CMD__ -u | __AR_CMD__" ;;
+    *) __ar_call __shell zsh switch "$@" ;;
+  esac
+}
+
+# BEGIN HOOK
+\builtin zmodload -F zsh/datetime p:EPOCHSECONDS 2>/dev/null
+
+# Steady state: same directory and fresh credentials cost two comparisons
+# and no process.
+__ar_hook() {
+  \builtin local __ar_status=$?
+  if [[ "${__ar_pwd-}" != "${PWD}" ]] || ((${__ar_refresh_at:-0} > 0 && ${EPOCHSECONDS:-0} >= ${__ar_refresh_at:-0})); then
+    typeset -g __ar_pwd=${PWD}
+    __ar_call __shell zsh hook
+  fi
+  \builtin return "${__ar_status}"
+}
+
+\builtin autoload -Uz add-zsh-hook
+add-zsh-hook chpwd __ar_hook
+add-zsh-hook precmd __ar_hook
+__ar_hook
+# END HOOK

@@ -1,0 +1,314 @@
+//! `__shell SHELL switch|restore|hook`: what the functions of `init` call.
+//! Prints statements for the shell to evaluate; prints nothing on failure,
+//! so a failed switch changes nothing.
+//!
+//! The shell keeps four variables of its own (not exported): `__ar_orig`,
+//! the managed variables from before the first switch; `__ar_state`, what
+//! is active and how to refresh it; `__ar_refresh_at`, when to refresh
+//! (epoch seconds); for fish, `__ar_refresh_clock`, the same moment on the
+//! clock its hook can read without a process.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+
+use crate::base_env::{self, MANAGED, Saved};
+use crate::cache::rfc3339;
+use crate::cli::{RoleArgs, ShellAction, ShellHookArgs};
+use crate::config::{self, Config};
+use crate::pipeline::{self, Assumed};
+use crate::shell::Shell;
+use crate::trust::{self, Trust};
+use crate::warn;
+
+const STATE_VAR: &str = "__AR_STATE";
+const SHELL_VARS: &[&str] = &[
+    "__ar_orig",
+    "__ar_state",
+    "__ar_refresh_at",
+    "__ar_refresh_clock",
+];
+/// How long the hook waits before retrying a refresh that failed.
+const RETRY: Duration = Duration::from_secs(60);
+
+/// What is active in the shell, and how to assume it again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct State {
+    role: String,
+    /// Where the role was resolved (its config files apply).
+    dir: PathBuf,
+    /// Set by the directory hook from this file; `None` for a manual `ar`.
+    file: Option<PathBuf>,
+    #[serde(default)]
+    options: Options,
+}
+
+/// The flags of `ar ROLE …` worth keeping for a refresh (never an MFA code).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Options {
+    duration: Option<u64>,
+    region: Option<String>,
+    external_id: Option<String>,
+    mfa_serial: Option<String>,
+    role_session_name: Option<String>,
+    config: Option<PathBuf>,
+}
+
+impl State {
+    fn role_args(&self) -> RoleArgs {
+        let o = &self.options;
+        RoleArgs {
+            role: Some(self.role.clone()),
+            duration: o.duration.map(Duration::from_secs),
+            region: o.region.clone(),
+            external_id: o.external_id.clone(),
+            mfa_serial: o.mfa_serial.clone(),
+            role_session_name: o.role_session_name.clone(),
+            config: o.config.clone(),
+            ..RoleArgs::default()
+        }
+    }
+}
+
+pub fn run(args: ShellHookArgs) -> Result<ExitCode> {
+    // The shell's environment before anything is set aside: what a first
+    // switch must save, so that `ar -u` restores it exactly.
+    let current = base_env::snapshot();
+    let orig = base_env::handed_over();
+    let state: Option<State> = std::env::var(STATE_VAR)
+        .ok()
+        .filter(|s| !s.is_empty())
+        .and_then(|s| serde_json::from_str(&s).ok());
+    base_env::prepare();
+    // SAFETY: single-threaded; nothing has started a thread yet.
+    unsafe { std::env::remove_var(STATE_VAR) };
+
+    let shell = args.shell;
+    let out = match args.action {
+        ShellAction::Switch(switch) => {
+            let mut role_args = switch.role;
+            role_args.role = Some(switch.name.clone());
+            let dir = pipeline::current_dir()?;
+            let assumed = pipeline::assume_in(&dir, &role_args)?;
+            let state = State {
+                role: switch.name,
+                dir,
+                file: None,
+                options: Options {
+                    duration: role_args.duration.map(|d| d.as_secs()),
+                    region: role_args.region,
+                    external_id: role_args.external_id,
+                    mfa_serial: role_args.mfa_serial,
+                    role_session_name: role_args.role_session_name,
+                    config: role_args.config,
+                },
+            };
+            switch_to(shell, &assumed, orig.as_ref().unwrap_or(&current), &state)?
+        }
+        ShellAction::Restore => match &orig {
+            Some(orig) => restore(shell, orig)?,
+            None => {
+                warn(format_args!("no role is active in this shell"));
+                String::new()
+            }
+        },
+        ShellAction::Hook => hook(shell, &current, orig.as_ref(), state.as_ref())?,
+    };
+    io::stdout().lock().write_all(out.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The prompt hook: follow the directory's trusted role, leave it, or
+/// refresh what is active. A failure is reported and retried later; it
+/// never leaves the shell half switched.
+fn hook(
+    shell: Shell,
+    current: &Saved,
+    orig: Option<&Saved>,
+    state: Option<&State>,
+) -> Result<String> {
+    let dir = pipeline::current_dir()?;
+    let wanted = match state {
+        Some(State { file: None, .. }) => None, // a manual `ar` wins until `ar -u`
+        _ => match directory_role(&dir) {
+            Ok(wanted) => wanted,
+            Err(e) => {
+                report(&e);
+                None
+            }
+        },
+    };
+    let manual = matches!(state, Some(State { file: None, .. }));
+    let base = orig.unwrap_or(current);
+
+    let next = match (state, wanted) {
+        (Some(active), Some((role, file)))
+            if active.file.as_ref() == Some(&file) && active.role == role =>
+        {
+            Some(active.clone())
+        }
+        (_, Some((role, file))) => Some(State {
+            role,
+            dir: file
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| dir.clone()),
+            file: Some(file),
+            options: Options::default(),
+        }),
+        (Some(active), None) if manual => Some(active.clone()),
+        (Some(_), None) => return restore(shell, base),
+        (None, None) => return Ok(String::new()),
+    };
+    let Some(next) = next else {
+        return Ok(String::new());
+    };
+    if state == Some(&next) && !refresh_due(&next, current) {
+        return Ok(String::new());
+    }
+    match pipeline::assume_in(&next.dir, &next.role_args()) {
+        Ok(assumed) => switch_to(shell, &assumed, base, &next),
+        Err(e) => {
+            report(&e);
+            if state.is_some() {
+                let retry = now_secs() + RETRY.as_secs();
+                refresh_statements(shell, retry)
+            } else {
+                Ok(String::new())
+            }
+        }
+    }
+}
+
+fn report(err: &anyhow::Error) {
+    let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
+    let _ = writeln!(io::stderr(), "assume-role: {}", chain.join(": "));
+}
+
+/// The role the nearest `assume-role.yaml` names, when every project file
+/// in effect is trusted; otherwise a one-line notice and `None`.
+fn directory_role(dir: &Path) -> Result<Option<(String, PathBuf)>> {
+    let config = Config::load(dir, None)?;
+    let Some((role, _)) = &config.role else {
+        return Ok(None);
+    };
+    let home = config::home_file();
+    for file in config.files.iter().filter(|f| Some(*f) != home.as_ref()) {
+        let shown = file.display();
+        let parent = file.parent().unwrap_or(Path::new("/")).display();
+        match trust::state(file)? {
+            Trust::Allowed => continue,
+            Trust::Denied => return Ok(None),
+            Trust::Unknown => warn(format_args!(
+                "{shown} is not trusted, so role `{role}` was not assumed; \
+                 run `assume-role allow {parent}` to trust it"
+            )),
+            Trust::Changed => warn(format_args!(
+                "{shown} changed since it was allowed, so role `{role}` was not assumed; \
+                 review it and run `assume-role allow {parent}` again"
+            )),
+        }
+        return Ok(None);
+    }
+    let file = config.role.clone().map(|(_, f)| f).expect("checked above");
+    Ok(Some((role.clone(), file)))
+}
+
+/// Whether the credentials in the shell are within `refresh_before_expiry`
+/// of their expiry (or unreadable).
+fn refresh_due(state: &State, current: &Saved) -> bool {
+    let expiry = current
+        .get("AWS_CREDENTIAL_EXPIRATION")
+        .cloned()
+        .flatten()
+        .and_then(|text| rfc3339::parse(&text));
+    let margin = Config::load(&state.dir, state.options.config.as_deref())
+        .map(|c| c.refresh_before_expiry())
+        .unwrap_or_default();
+    expiry.is_none_or(|expiry| SystemTime::now() + margin >= expiry)
+}
+
+/// Statements that switch the shell to `assumed`, keeping `orig` to
+/// restore later. Variables the role does not set go back to `orig`, so
+/// switching never leaves a mix of two identities.
+fn switch_to(shell: Shell, assumed: &Assumed, orig: &Saved, state: &State) -> Result<String> {
+    let vars = assumed.variables();
+    let mut out = String::new();
+    for &name in MANAGED {
+        let line = match vars.iter().find(|(k, _)| *k == name) {
+            Some((_, value)) => shell.export(name, value)?,
+            None if assumed.removed().contains(&name) => shell.unset(name)?,
+            None => match orig.get(name).cloned().flatten() {
+                Some(value) => shell.export(name, &value)?,
+                None => shell.unset(name)?,
+            },
+        };
+        out += &line;
+        out.push('\n');
+    }
+    out += &shell.set_global("__ar_orig", &base_env::encode(orig))?;
+    out.push('\n');
+    out += &shell.set_global("__ar_state", &serde_json::to_string(state)?)?;
+    out.push('\n');
+    let expiry = assumed.credentials.expiration;
+    let margin = assumed.config.refresh_before_expiry();
+    let refresh_at = expiry.checked_sub(margin).unwrap_or(expiry);
+    let refresh_at = refresh_at
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    out += &refresh_statements(shell, refresh_at.max(now_secs() + 1))?;
+    Ok(out)
+}
+
+/// Sets when the prompt hook calls back for a refresh.
+fn refresh_statements(shell: Shell, at: u64) -> Result<String> {
+    let mut out = shell.set_global("__ar_refresh_at", &at.to_string())? + "\n";
+    if shell == Shell::Fish {
+        out += &shell.set_global("__ar_refresh_clock", &fish_clock(at).to_string())?;
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// fish has no clock of its own: its hook reads /proc/uptime (no process)
+/// where there is one, else `date +%s`; give it `at` on that clock.
+fn fish_clock(at: u64) -> u64 {
+    let uptime = std::fs::read_to_string("/proc/uptime")
+        .ok()
+        .and_then(|t| t.split('.').next().and_then(|s| s.parse::<u64>().ok()));
+    match uptime {
+        Some(up) => (up + at).saturating_sub(now_secs()),
+        None => at,
+    }
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Statements that put every managed variable back as it was in `orig`
+/// and forget the integration's state.
+fn restore(shell: Shell, orig: &Saved) -> Result<String> {
+    let mut out = String::new();
+    for &name in MANAGED {
+        let line = match orig.get(name).cloned().flatten() {
+            Some(value) => shell.export(name, &value)?,
+            None => shell.unset(name)?,
+        };
+        out += &line;
+        out.push('\n');
+    }
+    for name in SHELL_VARS {
+        out += &shell.unset(name)?;
+        out.push('\n');
+    }
+    Ok(out)
+}
