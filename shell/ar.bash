@@ -36,6 +36,7 @@ __ar_hook() {
 }
 
 # Add the hook to PROMPT_COMMAND once, whether it is a string or an array.
+# shellcheck disable=SC2128,SC2178 # the elif branch handles the string form
 if [[ "$(\builtin declare -p PROMPT_COMMAND 2>/dev/null)" == "declare -a"* ]]; then
   __ar_found=""
   for __ar_entry in "${PROMPT_COMMAND[@]}"; do
@@ -43,9 +44,7 @@ if [[ "$(\builtin declare -p PROMPT_COMMAND 2>/dev/null)" == "declare -a"* ]]; t
   done
   [[ -n "${__ar_found}" ]] || PROMPT_COMMAND=(__ar_hook "${PROMPT_COMMAND[@]}")
   \builtin unset -v __ar_found __ar_entry
-# shellcheck disable=SC2128 # on this branch PROMPT_COMMAND is a string
 elif [[ ";${PROMPT_COMMAND-};" != *";__ar_hook;"* ]]; then
-  # shellcheck disable=SC2128,SC2178 # on this branch PROMPT_COMMAND is a string
   PROMPT_COMMAND="__ar_hook${PROMPT_COMMAND:+;${PROMPT_COMMAND}}"
 fi
 # END HOOK
