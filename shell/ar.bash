@@ -22,6 +22,16 @@ __AR_CMD__() {
   esac
 }
 
+# Completes role names (local files only: `assume-role roles`).
+__ar_complete() {
+  COMPREPLY=()
+  ((COMP_CWORD == 1)) || \builtin return 0
+  \builtin local __ar_roles
+  __ar_roles="$(\command "${__ar_bin}" roles 2>/dev/null)"
+  \builtin mapfile -t COMPREPLY < <(\builtin compgen -W "${__ar_roles}" -- "${COMP_WORDS[COMP_CWORD]}" || true)
+}
+\builtin complete -F __ar_complete __AR_CMD__
+
 # BEGIN HOOK
 # Steady state: same directory and fresh credentials cost two comparisons
 # and no process.

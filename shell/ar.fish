@@ -25,6 +25,13 @@ function __AR_CMD__ --description 'Switch this shell to an AWS role'
     end
 end
 
+# Completes role names (local files only: `assume-role roles`).
+function __ar_roles
+    $__ar_bin roles 2>/dev/null
+end
+complete -c __AR_CMD__ -f
+complete -c __AR_CMD__ -f -n 'test (count (commandline -opc)) -eq 1' -a '(__ar_roles)'
+
 # BEGIN HOOK
 # Seconds since boot without a process (Linux); elsewhere `date`.
 function __ar_now

@@ -32,6 +32,13 @@ function global:__AR_CMD__ {
     }
 }
 
+# Completes role names (local files only: `assume-role roles`).
+Register-ArgumentCompleter -CommandName __AR_CMD__ -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+    & $global:__ar_bin roles 2>$null | Where-Object { $_ -like "$wordToComplete*" } |
+        ForEach-Object { [System.Management.Automation.CompletionResult]::new($_, $_, 'ParameterValue', $_) }
+}
+
 # BEGIN HOOK
 # Steady state: same location and fresh credentials cost two comparisons and
 # no process.

@@ -22,6 +22,19 @@ __AR_CMD__() {
   esac
 }
 
+# Completes role names (local files only: `assume-role roles`); needs
+# compinit, so evaluate init after it.
+__ar_complete() {
+  \builtin local IFS=$'\n'
+  \builtin local -a __ar_roles
+  # shellcheck disable=SC2207 # zsh splits on IFS (newlines) only
+  __ar_roles=($(\command "${__ar_bin}" roles 2>/dev/null))
+  compadd -a __ar_roles
+}
+if (( ${+functions[compdef]} )); then
+  compdef __ar_complete __AR_CMD__
+fi
+
 # BEGIN HOOK
 \builtin zmodload -F zsh/datetime p:EPOCHSECONDS 2>/dev/null
 

@@ -60,6 +60,15 @@ pub fn credentials_profiles() -> Result<HashMap<String, Profile>> {
     read_ini(&credentials_path())
 }
 
+/// Whether `[profile]` of the credentials file holds `access_key_id`.
+pub fn profile_holds(profile: &str, access_key_id: &str) -> bool {
+    credentials_profiles()
+        .ok()
+        .and_then(|mut p| p.remove(profile))
+        .and_then(|mut keys| keys.remove("aws_access_key_id"))
+        .is_some_and(|key| key == access_key_id)
+}
+
 fn read_ini(path: &Path) -> Result<HashMap<String, Profile>> {
     let text = match fs::read_to_string(path) {
         Ok(text) => text,

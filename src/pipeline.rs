@@ -21,6 +21,8 @@ pub struct Assumed {
     pub target: Target,
     pub credentials: Credentials,
     pub config: Config,
+    /// The awscli profile that holds these very credentials, if any.
+    pub profile: Option<String>,
 }
 
 /// Loads the configuration for the working directory.
@@ -50,10 +52,15 @@ pub fn assume_in(dir: &std::path::Path, args: &RoleArgs) -> Result<Assumed> {
     };
     let target = resolve::resolve(&role, args, &config)?;
     let credentials = obtain(&target, &config, args)?;
+    let profile = target
+        .profile_name
+        .clone()
+        .filter(|name| aws_files::profile_holds(name, &credentials.access_key_id));
     Ok(Assumed {
         target,
         credentials,
         config,
+        profile,
     })
 }
 
@@ -73,13 +80,20 @@ impl Assumed {
             vars.push(("AWS_REGION", region.clone()));
             vars.push(("AWS_DEFAULT_REGION", region.clone()));
         }
+        if let Some(profile) = &self.profile {
+            vars.push(("AWS_PROFILE", profile.clone()));
+        }
         vars.push((crate::base_env::ROLE_VAR, self.target.role_arn.clone()));
         vars
     }
 
-    /// Variables that would point tools at another identity.
+    /// Variables that would point tools at another identity: the profile
+    /// variables, unless `AWS_PROFILE` names the profile just written.
     pub fn removed(&self) -> &'static [&'static str] {
-        &["AWS_PROFILE", "AWS_DEFAULT_PROFILE"]
+        match self.profile {
+            Some(_) => &["AWS_DEFAULT_PROFILE"],
+            None => &["AWS_PROFILE", "AWS_DEFAULT_PROFILE"],
+        }
     }
 }
 

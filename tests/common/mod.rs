@@ -1,0 +1,612 @@
+//! Shared support for the integration tests: a moto server, a fake STS that
+//! checks MFA codes, an isolated environment for running the binary, and
+//! small helpers for running commands and checking their output.
+//!
+//! Use it with `mod common;` from each test file.
+
+// Every test file compiles its own copy; not each one uses every helper.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::future::Future;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+/// The region every test runs in.
+pub const REGION: &str = "us-east-1";
+
+/// How long a server may take to report its port.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How long a command started by [`run`] may take.
+const RUN_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Path of an executable in the test virtualenv (`$ASSUME_ROLE_TEST_VENV`,
+/// else `.venv` in the crate). Panics with install instructions if missing.
+pub fn venv_bin(name: &str) -> PathBuf {
+    let venv = match std::env::var_os("ASSUME_ROLE_TEST_VENV") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv"),
+    };
+    let path = venv.join("bin").join(name);
+    if !path.exists() {
+        panic!(
+            "{} not found. The integration tests need a Python virtualenv with moto and \
+             the AWS CLI, at .venv in the crate or wherever ASSUME_ROLE_TEST_VENV points. \
+             To install it, run scripts/test (it installs everything), or: \
+             python3 -m venv .venv && .venv/bin/pip install 'moto[server]' awscli",
+            path.display()
+        );
+    }
+    path
+}
+
+/// Runs a future to completion on a fresh current-thread tokio runtime.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("cannot build a tokio runtime")
+        .block_on(future)
+}
+
+/// An IAM client for `endpoint` with static keys.
+pub fn iam_client(
+    endpoint: &str,
+    access_key_id: &str,
+    secret_access_key: &str,
+) -> aws_sdk_iam::Client {
+    use aws_sdk_iam::config::{BehaviorVersion, Credentials, Region};
+    let config = aws_sdk_iam::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new(
+            access_key_id,
+            secret_access_key,
+            None,
+            None,
+            "test",
+        ))
+        .build();
+    aws_sdk_iam::Client::from_conf(config)
+}
+
+/// An STS client for `endpoint` with static keys.
+pub fn sts_client(
+    endpoint: &str,
+    access_key_id: &str,
+    secret_access_key: &str,
+) -> aws_sdk_sts::Client {
+    use aws_sdk_sts::config::{BehaviorVersion, Credentials, Region};
+    let config = aws_sdk_sts::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new(
+            access_key_id,
+            secret_access_key,
+            None,
+            None,
+            "test",
+        ))
+        .build();
+    aws_sdk_sts::Client::from_conf(config)
+}
+
+/// Unwraps an SDK result, panicking with the error's full context.
+fn sdk<T, E: std::error::Error>(what: &str, result: Result<T, E>) -> T {
+    result.unwrap_or_else(|e| {
+        panic!(
+            "{what} failed: {}",
+            aws_sdk_iam::error::DisplayErrorContext(e)
+        )
+    })
+}
+
+/// Waits until `parse` finds a port in a line of `output` from `child`,
+/// then keeps draining `output` in the background so the pipe never fills.
+/// Kills `child` and panics with what it printed if that takes too long.
+fn wait_for_port(
+    what: &str,
+    child: &mut Child,
+    output: impl Read + Send + 'static,
+    parse: fn(&str) -> Option<u16>,
+) -> u16 {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut reader = BufReader::new(output);
+        let mut line = Vec::new();
+        while matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0) {
+            // Sending fails once nobody listens; keep reading regardless.
+            let _ = tx.send(String::from_utf8_lossy(&line).trim_end().to_owned());
+            line.clear();
+        }
+    });
+
+    let deadline = Instant::now() + STARTUP_TIMEOUT;
+    let mut printed = String::new();
+    loop {
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) => match parse(&line) {
+                Some(port) => return port,
+                None => printed += &format!("{line}\n"),
+            },
+            Err(e) => {
+                let _ = child.kill();
+                let status = match child.wait() {
+                    Ok(status) => status.to_string(),
+                    Err(e) => e.to_string(),
+                };
+                let why = match e {
+                    RecvTimeoutError::Timeout => {
+                        format!("did not report its port within {STARTUP_TIMEOUT:?}")
+                    }
+                    RecvTimeoutError::Disconnected => "exited without reporting its port".into(),
+                };
+                panic!("{what} {why} ({status}). It printed:\n{printed}");
+            }
+        }
+    }
+}
+
+/// Sends a bodiless HTTP request to 127.0.0.1:`port`; returns status and body.
+fn http(port: u16, method: &str, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))
+        .unwrap_or_else(|e| panic!("cannot connect to 127.0.0.1:{port}: {e}"));
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .unwrap_or_else(|e| panic!("{method} {path} on port {port}: {e}"));
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, body.to_owned())
+}
+
+/// A user created in moto, with an access key.
+#[derive(Clone, Debug)]
+pub struct User {
+    pub name: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub arn: String,
+}
+
+/// A moto server on a free port of 127.0.0.1, killed on drop.
+pub struct Moto {
+    child: Child,
+    port: u16,
+}
+
+impl Moto {
+    /// Starts moto_server from the test virtualenv and waits until it listens.
+    pub fn start() -> Moto {
+        let mut child = Command::new(venv_bin("moto_server"))
+            .args(["-H", "127.0.0.1", "-p", "0"])
+            .env("PYTHONUNBUFFERED", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start moto_server: {e}"));
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let port = wait_for_port("moto_server", &mut child, stderr, |line| {
+            line.split_once("Running on http://127.0.0.1:")?
+                .1
+                .trim()
+                .parse()
+                .ok()
+        });
+        Moto { child, port }
+    }
+
+    /// The server's URL, e.g. `http://127.0.0.1:41234`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The moto_server process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Wipes all state (users, roles, keys, ...).
+    pub fn reset(&self) {
+        let (status, body) = http(self.port, "POST", "/moto-api/reset");
+        assert_eq!(status, 200, "moto reset failed: {body}");
+    }
+
+    /// An IAM client with moto's catch-all test credentials.
+    fn admin_iam(&self) -> aws_sdk_iam::Client {
+        iam_client(&self.endpoint(), "testing", "testing")
+    }
+
+    /// Creates an IAM user with one access key.
+    pub fn create_user(&self, name: &str) -> User {
+        let iam = self.admin_iam();
+        block_on(async {
+            let created = sdk("CreateUser", iam.create_user().user_name(name).send().await);
+            let key = sdk(
+                "CreateAccessKey",
+                iam.create_access_key().user_name(name).send().await,
+            );
+            let key = key.access_key().expect("CreateAccessKey returned no key");
+            User {
+                name: name.to_owned(),
+                access_key_id: key.access_key_id().to_owned(),
+                secret_access_key: key.secret_access_key().to_owned(),
+                arn: created
+                    .user()
+                    .expect("CreateUser returned no user")
+                    .arn()
+                    .to_owned(),
+            }
+        })
+    }
+
+    /// Creates a role anyone in the account may assume; `"team/admin"`
+    /// creates `admin` under path `/team/`. Returns the role ARN.
+    pub fn create_role(&self, name: &str) -> String {
+        let (path, name) = match name.rsplit_once('/') {
+            Some((dirs, name)) => (format!("/{dirs}/"), name),
+            None => ("/".to_owned(), name),
+        };
+        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
+        let iam = self.admin_iam();
+        let created = block_on(async {
+            sdk(
+                "CreateRole",
+                iam.create_role()
+                    .role_name(name)
+                    .path(path)
+                    .assume_role_policy_document(trust)
+                    .send()
+                    .await,
+            )
+        });
+        created
+            .role()
+            .expect("CreateRole returned no role")
+            .arn()
+            .to_owned()
+    }
+
+    /// Creates a virtual MFA device and enables it for `user`; returns its serial.
+    pub fn create_virtual_mfa(&self, user: &User) -> String {
+        let iam = self.admin_iam();
+        block_on(async {
+            let created = sdk(
+                "CreateVirtualMFADevice",
+                iam.create_virtual_mfa_device()
+                    .virtual_mfa_device_name(&user.name)
+                    .send()
+                    .await,
+            );
+            let serial = created
+                .virtual_mfa_device()
+                .expect("CreateVirtualMFADevice returned no device")
+                .serial_number()
+                .to_owned();
+            sdk(
+                "EnableMFADevice",
+                iam.enable_mfa_device()
+                    .user_name(&user.name)
+                    .serial_number(&serial)
+                    .authentication_code1("123456")
+                    .authentication_code2("654321")
+                    .send()
+                    .await,
+            );
+            serial
+        })
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// tests/support/fake_sts.py: an STS whose AssumeRole only succeeds with one
+/// MFA code (and a serial number). Killed on drop.
+pub struct FakeSts {
+    child: Child,
+    port: u16,
+}
+
+impl FakeSts {
+    /// Starts the fake; AssumeRole succeeds only with TokenCode `good_code`.
+    pub fn start(good_code: &str) -> FakeSts {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/fake_sts.py");
+        let mut child = Command::new(venv_bin("python"))
+            .arg(script)
+            .args(["--good-code", good_code])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start fake_sts.py: {e}"));
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let port = wait_for_port("fake_sts.py", &mut child, stdout, |line| {
+            line.strip_prefix("PORT=")?.parse().ok()
+        });
+        FakeSts { child, port }
+    }
+
+    /// The fake's URL, e.g. `http://127.0.0.1:41234`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// How many requests for STS `action` (e.g. "AssumeRole") it has received.
+    pub fn count(&self, action: &str) -> usize {
+        let (status, body) = http(self.port, "GET", "/_count");
+        assert_eq!(status, 200, "fake STS /_count failed: {body}");
+        let counts: BTreeMap<String, usize> = serde_json::from_str(&body)
+            .unwrap_or_else(|e| panic!("bad /_count reply {body:?}: {e}"));
+        counts.get(action).copied().unwrap_or(0)
+    }
+}
+
+impl Drop for FakeSts {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An isolated user for running the binary: a temporary directory holding
+/// `home/`, `work/` (the current directory) and the XDG directories
+/// `cache/`, `data/` and `config/` (created only when something writes
+/// there), and an environment with nothing from the outside but PATH.
+pub struct TestEnv {
+    root: TempDir,
+    vars: BTreeMap<String, String>,
+}
+
+impl TestEnv {
+    /// A fresh environment with empty `home/` and `work/` directories.
+    pub fn new() -> TestEnv {
+        let root = tempfile::Builder::new()
+            .prefix("assume-role-test-")
+            .tempdir()
+            .expect("cannot create a temporary directory");
+        for dir in ["home", "work"] {
+            std::fs::create_dir(root.path().join(dir)).expect("cannot create test directories");
+        }
+        TestEnv {
+            root,
+            vars: BTreeMap::new(),
+        }
+    }
+
+    /// Uses `user`'s access key (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
+    #[must_use]
+    pub fn with_user(self, user: &User) -> TestEnv {
+        self.set_env("AWS_ACCESS_KEY_ID", &user.access_key_id)
+            .set_env("AWS_SECRET_ACCESS_KEY", &user.secret_access_key)
+    }
+
+    /// Sends all AWS requests to `url` (AWS_ENDPOINT_URL).
+    #[must_use]
+    pub fn endpoint(self, url: &str) -> TestEnv {
+        self.set_env("AWS_ENDPOINT_URL", url)
+    }
+
+    /// Sets an extra variable; it overrides the isolated defaults.
+    #[must_use]
+    pub fn set_env(mut self, key: &str, value: &str) -> TestEnv {
+        self.vars.insert(key.to_owned(), value.to_owned());
+        self
+    }
+
+    /// The temporary directory holding everything else.
+    pub fn root(&self) -> &Path {
+        self.root.path()
+    }
+
+    /// HOME.
+    pub fn home(&self) -> PathBuf {
+        self.root().join("home")
+    }
+
+    /// The current directory of commands.
+    pub fn work(&self) -> PathBuf {
+        self.root().join("work")
+    }
+
+    /// XDG_CACHE_HOME (not created in advance).
+    pub fn cache_dir(&self) -> PathBuf {
+        self.root().join("cache")
+    }
+
+    /// AWS_SHARED_CREDENTIALS_FILE (`home/.aws/credentials`).
+    pub fn credentials_file(&self) -> PathBuf {
+        self.home().join(".aws/credentials")
+    }
+
+    /// AWS_CONFIG_FILE (`home/.aws/config`).
+    pub fn config_file(&self) -> PathBuf {
+        self.home().join(".aws/config")
+    }
+
+    /// Writes `contents` to `rel_path` under [`root`](Self::root), creating parents.
+    pub fn write(&self, rel_path: &str, contents: &str) -> PathBuf {
+        let path = self.root().join(rel_path);
+        std::fs::create_dir_all(path.parent().unwrap()).expect("cannot create parent directories");
+        std::fs::write(&path, contents)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        path
+    }
+
+    /// The assume-role binary, in this environment.
+    pub fn cmd(&self) -> Command {
+        self.command(env!("CARGO_BIN_EXE_assume-role"))
+    }
+
+    /// Any program, in this environment: PATH is the only variable inherited.
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.env_clear();
+        if let Some(path) = std::env::var_os("PATH") {
+            cmd.env("PATH", path);
+        }
+        cmd.env("HOME", self.home())
+            .env("XDG_CACHE_HOME", self.cache_dir())
+            .env("XDG_DATA_HOME", self.root().join("data"))
+            .env("XDG_CONFIG_HOME", self.root().join("config"))
+            .env("AWS_CONFIG_FILE", self.config_file())
+            .env("AWS_SHARED_CREDENTIALS_FILE", self.credentials_file())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_REGION", REGION)
+            .env("AWS_DEFAULT_REGION", REGION)
+            .envs(&self.vars)
+            .current_dir(self.work());
+        cmd
+    }
+}
+
+/// The test virtualenv's `aws` (AWS CLI v1), in `env`'s environment.
+pub fn aws_cli(env: &TestEnv) -> Command {
+    env.command(venv_bin("aws"))
+}
+
+/// Runs `cmd` to completion with stdin closed and output captured.
+///
+/// The command runs in a new session, so it has no controlling terminal
+/// (`/dev/tty` cannot be opened) whether or not the tests do. It is killed,
+/// and the test panics with its output, if it takes over a minute.
+pub fn run(cmd: &mut Command) -> Output {
+    run_inner(cmd, None)
+}
+
+/// Like [`run`], with `input` on stdin.
+pub fn run_with_input(cmd: &mut Command, input: &str) -> Output {
+    run_inner(cmd, Some(input.as_bytes().to_vec()))
+}
+
+fn run_inner(cmd: &mut Command, input: Option<Vec<u8>>) -> Output {
+    use std::os::unix::process::CommandExt;
+    unsafe extern "C" {
+        safe fn setsid() -> i32;
+        safe fn kill(pid: i32, signal: i32) -> i32;
+    }
+    const SIGKILL: i32 = 9;
+    // SAFETY: setsid is async-signal-safe and touches no memory of ours.
+    unsafe {
+        cmd.pre_exec(|| {
+            setsid();
+            Ok(())
+        });
+    }
+    let mut child = cmd
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    if let Some(input) = input {
+        let mut stdin = child.stdin.take().unwrap();
+        // Ignore errors: the command may exit without reading its input.
+        thread::spawn(move || stdin.write_all(&input));
+    }
+    let read_all = |mut pipe: Box<dyn Read + Send>| {
+        thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = read_all(Box::new(child.stdout.take().unwrap()));
+    let stderr = read_all(Box::new(child.stderr.take().unwrap()));
+
+    let deadline = Instant::now() + RUN_TIMEOUT;
+    let (status, timed_out) = loop {
+        if let Some(status) = child.try_wait().expect("cannot wait for the command") {
+            break (status, false);
+        }
+        if Instant::now() > deadline {
+            // Kill the whole process group (led by the unreaped child), or
+            // grandchildren would keep the pipes open.
+            kill(-(child.id() as i32), SIGKILL);
+            break (child.wait().expect("cannot wait for the command"), true);
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
+    let output = Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    };
+    assert!(
+        !timed_out,
+        "{cmd:?} did not finish within {RUN_TIMEOUT:?}\n{}",
+        describe(&output)
+    );
+    output
+}
+
+/// Both streams of `output`, for failure messages.
+pub fn describe(output: &Output) -> String {
+    format!(
+        "status: {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// Panics, showing both streams, unless the command succeeded.
+pub fn assert_ok(output: &Output) {
+    assert!(
+        output.status.success(),
+        "command failed\n{}",
+        describe(output)
+    );
+}
+
+/// Panics, showing both streams, unless the command failed.
+pub fn assert_fails(output: &Output) {
+    assert!(
+        !output.status.success(),
+        "command unexpectedly succeeded\n{}",
+        describe(output)
+    );
+}
+
+/// Stdout as UTF-8; panics, showing both streams, if it is not.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone())
+        .unwrap_or_else(|_| panic!("stdout is not UTF-8\n{}", describe(output)))
+}
+
+/// Stderr as UTF-8; panics, showing both streams, if it is not.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone())
+        .unwrap_or_else(|_| panic!("stderr is not UTF-8\n{}", describe(output)))
+}

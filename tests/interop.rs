@@ -1,0 +1,390 @@
+//! Completion and AWS interop: completions/ kept current, role-name
+//! completion in real shells, credential_process through real awscli,
+//! ~/.aws/config profiles, `roles`, `status`.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+const PREFIX: &str = "arn:aws:iam::123456789012:role/";
+const BIN: &str = env!("CARGO_BIN_EXE_assume-role");
+
+fn moto() -> &'static Moto {
+    static MOTO: OnceLock<Moto> = OnceLock::new();
+    MOTO.get_or_init(Moto::start)
+}
+
+/// A user of their own, with role_prefix in ~/.aws/assume-role.yaml and the
+/// venv's awscli on PATH.
+fn env_with_user(name: &str) -> (TestEnv, User) {
+    let moto = moto();
+    let user = moto.create_user(name);
+    let path = format!(
+        "{}:{}",
+        venv_bin("aws").parent().unwrap().display(),
+        std::env::var("PATH").unwrap()
+    );
+    let env = TestEnv::new()
+        .with_user(&user)
+        .endpoint(&moto.endpoint())
+        .set_env("PATH", &path);
+    env.write(
+        "home/.aws/assume-role.yaml",
+        &format!("role_prefix: {PREFIX}\n"),
+    );
+    (env, user)
+}
+
+fn tool(name: &str) {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {name}")])
+        .output()
+        .unwrap();
+    assert!(
+        found.status.success(),
+        "{name} is missing: apt-get install {name} (scripts/setup installs it)"
+    );
+}
+
+#[test]
+fn completion_files_are_current() {
+    let env = TestEnv::new();
+    for (shell, file) in [
+        ("bash", "assume-role.bash"),
+        ("zsh", "_assume-role"),
+        ("fish", "assume-role.fish"),
+        ("powershell", "_assume-role.ps1"),
+    ] {
+        let out = run(env.cmd().args(["completions", shell]));
+        assert_ok(&out);
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("completions")
+            .join(file);
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == stdout(&out),
+            "completions/{file} is stale: run scripts/completions and commit the result"
+        );
+    }
+}
+
+#[test]
+fn powershell_completion_is_generated_for_the_cli() {
+    let env = TestEnv::new();
+    let out = stdout(&run(env.cmd().args(["completions", "pwsh"])));
+    assert!(
+        out.contains("Register-ArgumentCompleter -Native -CommandName 'assume-role'"),
+        "{out}"
+    );
+    assert!(out.contains("'--role'"), "{out}");
+}
+
+/// An environment whose role names come from all three sources: `roles:`,
+/// a ~/.aws/config profile with role_arn, and the cache.
+fn env_with_known_roles(user: &str) -> TestEnv {
+    let (env, _) = env_with_user(user);
+    env.write("work/assume-role.yaml", "roles: [prod-deploy, staging]\n");
+    env.write(
+        "home/.aws/config",
+        &format!("[profile prod-audit]\nrole_arn = {PREFIX}audit\n\n[profile plain]\nregion = eu-west-1\n"),
+    );
+    assert_ok(&run(env.cmd().args(["--role", "prod-cached"])));
+    env
+}
+
+#[test]
+fn roles_lists_config_profiles_and_cache_without_network() {
+    let env = env_with_known_roles("completer1").endpoint("http://127.0.0.1:9");
+    let out = run(env.cmd().arg("roles"));
+    assert_ok(&out);
+    assert_eq!(
+        stdout(&out),
+        "prod-audit\nprod-cached\nprod-deploy\nstaging\n"
+    );
+    assert_eq!(stderr(&out), "");
+}
+
+#[test]
+fn fish_completes_role_names_for_ar_and_the_role_flag() {
+    tool("fish");
+    let env = env_with_known_roles("completer2");
+    let script = format!(
+        "{BIN} init fish --cmd awsr | source\n{BIN} completions fish | source\n\
+         complete -C 'awsr prod-'\necho ---\ncomplete -C 'assume-role --role prod-'"
+    );
+    let out = run(env.command("fish").args(["--no-config", "-c", &script]));
+    assert_ok(&out);
+    assert_eq!(stderr(&out), "");
+    let text = stdout(&out);
+    let (ar, flag) = text.split_once("---\n").unwrap();
+    eprintln!("fish> awsr prod-<TAB>\n{ar}fish> assume-role --role prod-<TAB>\n{flag}");
+    assert_eq!(ar, "prod-audit\nprod-cached\nprod-deploy\n");
+    assert_eq!(flag, "prod-audit\nprod-cached\nprod-deploy\n");
+}
+
+#[test]
+fn bash_completes_role_names_for_ar_and_the_role_flag() {
+    let env = env_with_known_roles("completer3");
+    let script = format!(
+        r#"eval "$({BIN} init bash)"
+source <({BIN} completions bash)
+PATH="{dir}:$PATH"
+COMP_WORDS=(ar prod-d); COMP_CWORD=1; __ar_complete ar prod-d ar
+printf '%s\n' "${{COMPREPLY[@]}}"; echo ---
+COMP_WORDS=(ar staging ""); COMP_CWORD=2; __ar_complete ar "" staging
+echo "n=${{#COMPREPLY[@]}}"; echo ---
+COMP_WORDS=(assume-role --role prod-a); COMP_CWORD=2; _assume_role_with_roles assume-role prod-a --role
+printf '%s\n' "${{COMPREPLY[@]}}"
+"#,
+        dir = Path::new(BIN).parent().unwrap().display()
+    );
+    let out = run(env
+        .command("bash")
+        .args(["--norc", "--noprofile", "-c", &script]));
+    assert_ok(&out);
+    assert_eq!(stderr(&out), "");
+    eprintln!("bash completions:\n{}", stdout(&out));
+    assert_eq!(stdout(&out), "prod-deploy\n---\nn=0\n---\nprod-audit\n");
+}
+
+#[test]
+fn zsh_completes_role_names_for_ar_in_a_terminal() {
+    tool("zsh");
+    tool("tmux");
+    let env = env_with_known_roles("completer4");
+    let socket = env.root().join("tmux.sock");
+    let rc = env.write(
+        "zshrc",
+        &format!(
+            "PS1='READY> '\nautoload -Uz compinit && compinit -u -d {root}/zcompdump\n\
+             eval \"$({BIN} init zsh)\"\n",
+            root = env.root().display()
+        ),
+    );
+    let tmux = |args: &[&str]| {
+        let mut cmd = env.command("tmux");
+        cmd.arg("-S")
+            .arg(&socket)
+            .args(["-f", "/dev/null"])
+            .args(args);
+        run(&mut cmd)
+    };
+    assert_ok(&tmux(&[
+        "new-session",
+        "-d",
+        "-x",
+        "120",
+        "-y",
+        "20",
+        "zsh",
+        "-f",
+        "-i",
+    ]));
+    let screen = || stdout(&tmux(&["capture-pane", "-p"]));
+    let wait_for = |what: &str| {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let text = screen();
+            if text.contains(what) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited for {what:?}; screen:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    assert_ok(&tmux(&[
+        "send-keys",
+        &format!("source {}", rc.display()),
+        "Enter",
+    ]));
+    wait_for("READY>");
+    assert_ok(&tmux(&["send-keys", "ar prod-d", "Tab"]));
+    let text = wait_for("ar prod-deploy");
+    eprintln!("zsh> ar prod-d<TAB>\n{}", text.trim_end());
+    let _ = tmux(&["kill-server"]);
+}
+
+#[test]
+fn credential_process_works_for_real_awscli() {
+    let (env, user) = env_with_user("cp-user");
+    env.write(
+        "home/.aws/config",
+        &format!("[profile via-ar]\ncredential_process = {BIN} credential-process --role admin\nregion = us-east-1\n"),
+    );
+    let out = run(aws_cli(&env)
+        .args([
+            "--profile",
+            "via-ar",
+            "sts",
+            "get-caller-identity",
+            "--output",
+            "text",
+        ])
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("AWS_ACCESS_KEY_ID", &user.access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", &user.secret_access_key));
+    assert_ok(&out);
+    eprintln!(
+        "$ aws --profile via-ar sts get-caller-identity --output text\n{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains(&format!("assumed-role/admin/{}", user.name)),
+        "{}",
+        describe(&out)
+    );
+
+    let json: serde_json::Value = serde_json::from_str(&stdout(&run(env.cmd().args([
+        "credential-process",
+        "--role",
+        "admin",
+    ]))))
+    .unwrap();
+    assert_eq!(json["Version"], 1);
+    assert!(json["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
+    assert!(json["Expiration"].as_str().unwrap().ends_with('Z'));
+
+    env.write(
+        "home/.aws/config",
+        &format!("[profile broken]\ncredential_process = {BIN} credential-process --role arn:aws:iam::1:role/x\n"),
+    );
+    let out = run(aws_cli(&env).args(["--profile", "broken", "sts", "get-caller-identity"]));
+    assert_fails(&out);
+    assert!(
+        stderr(&out).contains("is not a role ARN"),
+        "{}",
+        describe(&out)
+    );
+}
+
+#[test]
+fn config_profiles_bring_their_settings() {
+    let (env, user) = env_with_user("profile-user");
+    // No role_prefix: the name must come from ~/.aws/config (AWS_CONFIG_FILE).
+    std::fs::remove_file(env.home().join(".aws/assume-role.yaml")).unwrap();
+    let config = env.write(
+        "elsewhere/aws-config",
+        &format!(
+            "[profile team]\nrole_arn = {PREFIX}team-admin\nregion = eu-central-1\nduration_seconds = 1800\n\
+             role_session_name = custom-session\nexternal_id = ext-42\n"
+        ),
+    );
+    let env = env.set_env("AWS_CONFIG_FILE", config.to_str().unwrap());
+    let out = run(env.cmd().args([
+        "--role",
+        "team",
+        "--",
+        "sh",
+        "-c",
+        "aws sts get-caller-identity --output text; env",
+    ]));
+    assert_ok(&out);
+    let text = stdout(&out);
+    assert!(
+        text.contains("assumed-role/team-admin/custom-session"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nAWS_REGION=eu-central-1\n")
+            && text.contains("\nAWS_DEFAULT_REGION=eu-central-1\n"),
+        "{text}"
+    );
+    let expiry = text
+        .lines()
+        .find_map(|l| l.strip_prefix("AWS_CREDENTIAL_EXPIRATION="))
+        .unwrap();
+    let expiry = humantime::parse_rfc3339(expiry).unwrap();
+    let left = expiry
+        .duration_since(std::time::SystemTime::now())
+        .unwrap()
+        .as_secs();
+    assert!(
+        (1700..=1800).contains(&left),
+        "duration_seconds not applied: {left}s left"
+    );
+    assert!(
+        !text.contains(&user.name),
+        "role_session_name beats the user name"
+    );
+
+    let out = run(env.cmd().args(["--role", "nope"]));
+    assert_fails(&out);
+    assert!(
+        stderr(&out).contains("aws-config"),
+        "the error names AWS_CONFIG_FILE's path: {}",
+        describe(&out)
+    );
+}
+
+#[test]
+fn aws_profile_is_exported_only_when_the_written_profile_holds_the_credentials() {
+    let (env, _) = env_with_user("profile-export");
+    let env = env.set_env("AWS_PROFILE", "someone-else");
+    let vars = stdout(&run(env.cmd().args(["--role", "admin", "--", "env"])));
+    assert!(
+        vars.contains("\nAWS_PROFILE=123456789012-admin\n"),
+        "{vars}"
+    );
+    let out = run(aws_cli(&env).args([
+        "--profile",
+        "123456789012-admin",
+        "sts",
+        "get-caller-identity",
+        "--output",
+        "text",
+    ]));
+    assert!(
+        stdout(&out).contains("assumed-role/admin/"),
+        "{}",
+        describe(&out)
+    );
+
+    env.write("work/assume-role.yaml", "write_credentials_file: false\n");
+    let vars = stdout(&run(env.cmd().args(["--role", "other", "--", "env"])));
+    assert!(!vars.contains("AWS_PROFILE="), "{vars}");
+}
+
+#[test]
+fn status_reads_the_environment_without_network() {
+    let (env, _) = env_with_user("status-user");
+    let vars = stdout(&run(env.cmd().args(["--role", "admin"])));
+    let status = || {
+        let mut cmd = env.cmd();
+        cmd.env("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
+        for line in vars.lines() {
+            let (k, v) = line.split_once('=').unwrap();
+            cmd.env(k, v);
+        }
+        cmd
+    };
+    let out = run(status().args(["status", "--json"]));
+    assert_ok(&out);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["role_arn"], format!("{PREFIX}admin"));
+    assert_eq!(json["account"], "123456789012");
+    let left = json["seconds_left"].as_u64().unwrap();
+    assert!((3500..=3600).contains(&left), "{left}");
+    assert!(
+        json["config_files"][0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with(".aws/assume-role.yaml")
+    );
+
+    let out = run(status().arg("status").env_remove("ASSUME_ROLE_ARN"));
+    assert_ok(&out);
+    assert!(
+        stdout(&out).starts_with("role:    none active\n"),
+        "{}",
+        describe(&out)
+    );
+}
