@@ -5,6 +5,7 @@
 //! external id, MFA serial, duration); `<hash>.identity.json` per base
 //! identity (session name, which roles need which MFA device).
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::{self, DirBuilder, File};
@@ -80,6 +81,8 @@ pub struct Listed {
 /// The cache folder.
 pub struct Cache {
     dir: PathBuf,
+    /// Problems already reported, so that a re-read does not warn twice.
+    warned: RefCell<Vec<PathBuf>>,
 }
 
 /// Identifies one cache entry; `text` is stored in the entry, so a file that
@@ -126,7 +129,10 @@ impl Cache {
                 .create(&dir)
                 .with_context(|| format!("cannot create cache folder {}", dir.display()))?,
         }
-        Ok(Cache { dir })
+        Ok(Cache {
+            dir,
+            warned: RefCell::default(),
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -139,7 +145,7 @@ impl Cache {
 
     /// The cached credentials for `key`, if any (whatever their expiry).
     pub fn credentials(&self, key: &Key) -> Option<Credentials> {
-        let entry: Entry = read_json(&self.path(key, "creds.json"))?;
+        let entry: Entry = self.read_json(&self.path(key, "creds.json"))?;
         if entry.key != key.text {
             warn(format_args!(
                 "ignoring a cache entry that belongs to another role"
@@ -151,7 +157,7 @@ impl Cache {
 
     /// The cached credentials for `key` when obtained at or after `since`.
     pub fn credentials_since(&self, key: &Key, since: SystemTime) -> Option<Credentials> {
-        let entry: Entry = read_json(&self.path(key, "creds.json"))?;
+        let entry: Entry = self.read_json(&self.path(key, "creds.json"))?;
         (entry.key == key.text && entry.obtained >= since).then_some(entry.credentials)
     }
 
@@ -186,7 +192,8 @@ impl Cache {
     }
 
     pub fn identity(&self, key: &Key) -> Option<Identity> {
-        read_json::<Identity>(&self.path(key, "identity.json")).filter(|i| i.key == key.text)
+        self.read_json::<Identity>(&self.path(key, "identity.json"))
+            .filter(|i| i.key == key.text)
     }
 
     pub fn store_identity(&self, key: &Key, identity: &Identity) -> Result<()> {
@@ -195,6 +202,40 @@ impl Cache {
             ..identity.clone()
         };
         write_json(&self.path(key, "identity.json"), &identity)
+    }
+
+    /// A missing file is `None`; an unreadable or corrupt one too, with a
+    /// warning.
+    fn read_json<T: DeserializeOwned>(&self, path: &Path) -> Option<T> {
+        let bytes = match fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == ErrorKind::NotFound => return None,
+            Err(e) => {
+                self.warn_once(
+                    path,
+                    &format!("ignoring cache file {}: {e}", path.display()),
+                );
+                return None;
+            }
+        };
+        match serde_json::from_slice(&bytes) {
+            Ok(value) => Some(value),
+            Err(_) => {
+                self.warn_once(
+                    path,
+                    &format!("ignoring corrupt cache file {}", path.display()),
+                );
+                None
+            }
+        }
+    }
+
+    fn warn_once(&self, path: &Path, message: &str) {
+        let mut warned = self.warned.borrow_mut();
+        if !warned.iter().any(|p| p == path) {
+            warned.push(path.to_path_buf());
+            warn(format_args!("{message}"));
+        }
     }
 
     /// Takes the cross-process lock of `key`, waiting for it.
@@ -220,28 +261,6 @@ pub fn lock(path: &Path) -> Result<File> {
     file.lock()
         .with_context(|| format!("cannot lock {}", path.display()))?;
     Ok(file)
-}
-
-/// A missing file is `None`; an unreadable or corrupt one too, with a warning.
-fn read_json<T: DeserializeOwned>(path: &Path) -> Option<T> {
-    let bytes = match fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == ErrorKind::NotFound => return None,
-        Err(e) => {
-            warn(format_args!("ignoring cache file {}: {e}", path.display()));
-            return None;
-        }
-    };
-    match serde_json::from_slice(&bytes) {
-        Ok(value) => Some(value),
-        Err(_) => {
-            warn(format_args!(
-                "ignoring corrupt cache file {}",
-                path.display()
-            ));
-            None
-        }
-    }
 }
 
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {

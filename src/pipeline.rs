@@ -100,11 +100,10 @@ impl Assumed {
 /// A stable name for the base identity, found without the network: the
 /// access key in the environment, else the profile (and its access key).
 fn base_identity(source_profile: Option<&str>) -> Result<String> {
-    let endpoint = env::var("AWS_ENDPOINT_URL").unwrap_or_default();
     let env_key = env::var("AWS_ACCESS_KEY_ID").ok().filter(|k| !k.is_empty());
     let profile = match (source_profile, env_key) {
         (Some(profile), _) => profile.to_owned(),
-        (None, Some(key)) => return Ok(format!("key:{key}@{endpoint}")),
+        (None, Some(key)) => return Ok(format!("key:{key}")),
         (None, None) => env::var("AWS_PROFILE")
             .or_else(|_| env::var("AWS_DEFAULT_PROFILE"))
             .unwrap_or_else(|_| "default".to_owned()),
@@ -113,7 +112,7 @@ fn base_identity(source_profile: Option<&str>) -> Result<String> {
         .get(&profile)
         .and_then(|p| p.get("aws_access_key_id").cloned())
         .unwrap_or_default();
-    Ok(format!("profile:{profile}:{file_key}@{endpoint}"))
+    Ok(format!("profile:{profile}:{file_key}"))
 }
 
 fn obtain(target: &Target, config: &Config, args: &RoleArgs) -> Result<Credentials> {

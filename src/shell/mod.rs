@@ -44,7 +44,8 @@ impl Shell {
         check_name(name)?;
         Ok(match self {
             Shell::Bash | Shell::Zsh => format!("unset -v {name}"),
-            Shell::Fish => format!("set -e -g {name}"),
+            // `set -e` of an unset variable returns 4: keep the status clean.
+            Shell::Fish => format!("set -e -g {name}; or true"),
             Shell::PowerShell => format!(
                 "Remove-Item -LiteralPath 'Env:/{name}' -ErrorAction SilentlyContinue; \
                  Remove-Variable -Name '{name}' -Scope Global -ErrorAction SilentlyContinue"
