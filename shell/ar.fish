@@ -15,7 +15,7 @@ end
 function __AR_CMD__ --description 'Switch this shell to an AWS role'
     switch "$argv[1]"
         case ''
-            __AR_ORIG="$__ar_orig" __AR_STATE="$__ar_state" $__ar_bin status
+            $__ar_bin status
         case -u --unset
             __ar_call __shell fish restore
         case -h --help

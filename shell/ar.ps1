@@ -24,7 +24,7 @@ function global:__ar_call {
 
 function global:__AR_CMD__ {
     if ($args.Count -eq 0) {
-        $null = __ar_call status
+        & $global:__ar_bin status
     } elseif ($args[0] -in '-u', '--unset') {
         $null = __ar_call __shell powershell restore
     } else {

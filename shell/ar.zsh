@@ -15,7 +15,7 @@ __ar_call() {
 
 __AR_CMD__() {
   case "${1-}" in
-    "") __AR_ORIG="${__ar_orig-}" __AR_STATE="${__ar_state-}" \command "${__ar_bin}" status ;;
+    "") \command "${__ar_bin}" status ;;
     -u | --unset) __ar_call __shell zsh restore ;;
     -h | --help) \builtin print -r -- "usage: __AR_CMD__ ROLE [OPTIONS] | __AR_CMD__ -u | __AR_CMD__" ;;
     *) __ar_call __shell zsh switch "$@" ;;

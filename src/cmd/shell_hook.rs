@@ -312,3 +312,116 @@ fn restore(shell: Shell, orig: &Saved) -> Result<String> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::Credentials;
+    use crate::resolve::Target;
+
+    fn assumed() -> Assumed {
+        Assumed {
+            target: Target {
+                role_arn: "arn:aws:iam::123456789012:role/admin".into(),
+                role_name: "admin".into(),
+                account: "123456789012".into(),
+                external_id: None,
+                mfa_serial: None,
+                duration: Duration::from_secs(3600),
+                region: None,
+                source_profile: None,
+                session_name: None,
+                profile_name: None,
+            },
+            credentials: Credentials {
+                access_key_id: "ASIAX".into(),
+                secret_access_key: "s'‘ecret".into(),
+                session_token: "tok$(x)`y`".into(),
+                expiration: UNIX_EPOCH + Duration::from_secs(4_000_000_000),
+            },
+            config: Config::default(),
+            profile: None,
+        }
+    }
+
+    fn orig() -> Saved {
+        let mut saved: Saved = MANAGED.iter().map(|n| (n.to_string(), None)).collect();
+        saved.insert("AWS_REGION".into(), Some("eu-west-1".into()));
+        saved.insert("AWS_PROFILE".into(), Some("mine".into()));
+        saved
+    }
+
+    fn state() -> State {
+        State {
+            role: "admin".into(),
+            dir: "/p".into(),
+            file: None,
+            options: Options::default(),
+        }
+    }
+
+    #[test]
+    fn powershell_switch_statements() {
+        let out = switch_to(Shell::PowerShell, &assumed(), &orig(), &state()).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "$env:AWS_ACCESS_KEY_ID = 'ASIAX'");
+        assert_eq!(lines[1], "$env:AWS_SECRET_ACCESS_KEY = 's''‘‘ecret'");
+        assert_eq!(lines[2], "$env:AWS_SESSION_TOKEN = 'tok$(x)`y`'");
+        assert_eq!(
+            lines[4],
+            "$env:AWS_CREDENTIAL_EXPIRATION = '2096-10-02T07:06:40Z'"
+        );
+        // Not set by the role: back to the user's own value.
+        assert_eq!(lines[5], "$env:AWS_REGION = 'eu-west-1'");
+        assert!(lines[6].starts_with("Remove-Item -LiteralPath 'Env:/AWS_DEFAULT_REGION'"));
+        // The role's credentials are not the user's profile's.
+        assert!(lines[7].starts_with("Remove-Item -LiteralPath 'Env:/AWS_PROFILE'"));
+        assert!(out.contains("$global:__ar_orig = '{"));
+        assert!(out.contains("$global:__ar_refresh_at = '"));
+        assert!(!out.contains("__ar_refresh_clock"), "fish only");
+    }
+
+    #[test]
+    fn restore_puts_back_every_managed_variable_and_forgets_the_state() {
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell] {
+            let out = restore(shell, &orig()).unwrap();
+            assert_eq!(
+                out.lines().count(),
+                MANAGED.len() + SHELL_VARS.len(),
+                "{shell:?}"
+            );
+            for name in MANAGED.iter().chain(SHELL_VARS) {
+                assert!(out.contains(name), "{shell:?} leaves {name}");
+            }
+        }
+        let bash = restore(Shell::Bash, &orig()).unwrap();
+        assert!(bash.contains("export AWS_REGION='eu-west-1'\n"));
+        assert!(bash.contains("export AWS_PROFILE='mine'\n"));
+        assert!(bash.contains("unset -v AWS_ACCESS_KEY_ID\n"));
+        assert!(bash.contains("unset -v __ar_state\n"));
+    }
+
+    #[test]
+    fn fish_gets_a_clock_it_can_read_without_a_process() {
+        let out = switch_to(Shell::Fish, &assumed(), &orig(), &state()).unwrap();
+        assert!(out.contains("set -g __ar_refresh_clock '"));
+        assert!(out.contains("set -gx AWS_SESSION_TOKEN 'tok$(x)`y`'"));
+    }
+
+    #[test]
+    fn state_survives_the_round_trip_through_the_shell() {
+        let state = State {
+            role: "it's".into(),
+            dir: "/a b".into(),
+            file: Some("/a b/assume-role.yaml".into()),
+            options: Options {
+                duration: Some(900),
+                ..Options::default()
+            },
+        };
+        let text = serde_json::to_string(&state).unwrap();
+        assert_eq!(serde_json::from_str::<State>(&text).unwrap(), state);
+        assert_eq!(state.role_args().duration, Some(Duration::from_secs(900)));
+        assert_eq!(state.role_args().mfa_token, None);
+    }
+}

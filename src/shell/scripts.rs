@@ -65,6 +65,46 @@ mod tests {
         assert!(bare.contains("ar() {"));
     }
 
+    /// PowerShell cannot run here: pin what the script relies on.
+    #[test]
+    fn powershell_script_chains_hooks_and_survives_strict_mode() {
+        let script = init_script(Shell::PowerShell, "ar", "/usr/bin/assume-role", true).unwrap();
+        assert!(
+            script.contains("[Delegate]::Combine("),
+            "chains an existing LocationChangedAction"
+        );
+        assert!(
+            script.contains("$global:__ar_prompt = $function:prompt"),
+            "wraps the prompt"
+        );
+        assert!(
+            script.contains("$global:LASTEXITCODE = $saved"),
+            "keeps $LASTEXITCODE"
+        );
+        assert!(
+            script.contains("if (-not (Get-Variable -Name __ar_hooked"),
+            "installs once"
+        );
+        // Under Set-StrictMode -Version Latest, reading an unset variable is an
+        // error: every optional global is read through Get-Variable
+        // ($LASTEXITCODE is read only right after a native command set it).
+        for name in ["__ar_orig", "__ar_state", "__ar_pwd", "__ar_refresh_at"] {
+            assert!(
+                !script.contains(&format!("= ${name}")),
+                "reads ${name} directly"
+            );
+            assert!(
+                !script.contains(&format!("= $global:{name}\n")),
+                "reads $global:{name} directly"
+            );
+        }
+        assert!(script.contains("Register-ArgumentCompleter -CommandName ar"));
+        let bare = init_script(Shell::PowerShell, "ar", "/usr/bin/assume-role", false).unwrap();
+        assert!(
+            !bare.contains("LocationChangedAction") && !bare.contains("function global:prompt")
+        );
+    }
+
     #[test]
     fn names_and_paths_are_safe() {
         assert!(init_script(Shell::Zsh, "a;b", "/x", true).is_err());
