@@ -26,6 +26,10 @@ pub fn main() -> ExitCode {
     match cmd::run(cli) {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) if err.downcast_ref::<Usage>().is_some() => {
+            let _ = writeln!(io::stderr(), "assume-role: {err}");
+            ExitCode::from(2)
+        }
         Err(err) => {
             let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
             let line = chain.join(": ").replace('\n', " ");
@@ -40,6 +44,18 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
         .filter_map(|e| e.downcast_ref::<io::Error>())
         .any(|e| e.kind() == io::ErrorKind::BrokenPipe)
 }
+
+/// A usage error found after parsing: exit status 2, like clap's own.
+#[derive(Debug)]
+pub struct Usage(pub String);
+
+impl fmt::Display for Usage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
 
 /// A one-line warning on stderr.
 pub fn warn(message: fmt::Arguments) {

@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::mfa::{self, CodeSource};
 use crate::resolve::{self, Target};
 use crate::sts::{AssumeError, AssumeRequest, Aws};
+use crate::Usage;
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -47,7 +48,7 @@ pub fn assume_in(dir: &std::path::Path, args: &RoleArgs) -> Result<Assumed> {
         (Some(role), _) => role.clone(),
         (None, Some((role, _))) => role.clone(),
         (None, None) => {
-            bail!("no role given: pass --role ROLE, or set `role:` in assume-role.yaml")
+            return Err(Usage("no role given: pass --role ROLE, or set `role:` in assume-role.yaml".into()).into());
         }
     };
     let target = resolve::resolve(&role, args, &config)?;

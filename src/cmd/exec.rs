@@ -4,19 +4,13 @@ use std::io::{self, Write};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitCode};
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 use crate::cli::{Format, RunArgs};
 use crate::pipeline::{self, Assumed};
 use crate::shell::Shell;
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
-    if args.role.role.is_none() && args.command.is_empty() {
-        let config = pipeline::load_config(&args.role)?;
-        if config.role.is_none() {
-            bail!("no role given: pass --role ROLE (see `assume-role --help`)");
-        }
-    }
     let assumed = pipeline::assume(&args.role)?;
     if args.command.is_empty() {
         print(&assumed, args.format)?;
