@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result, anyhow, bail};
 
+use crate::Usage;
 use crate::aws_files;
 use crate::cache::{Cache, Credentials, Identity, Key, rfc3339};
 use crate::cli::{RoleArgs, parse_duration};
@@ -13,7 +14,6 @@ use crate::config::Config;
 use crate::mfa::{self, CodeSource};
 use crate::resolve::{self, Target};
 use crate::sts::{AssumeError, AssumeRequest, Aws};
-use crate::Usage;
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -48,7 +48,10 @@ pub fn assume_in(dir: &std::path::Path, args: &RoleArgs) -> Result<Assumed> {
         (Some(role), _) => role.clone(),
         (None, Some((role, _))) => role.clone(),
         (None, None) => {
-            return Err(Usage("no role given: pass --role ROLE, or set `role:` in assume-role.yaml".into()).into());
+            return Err(Usage(
+                "no role given: pass --role ROLE, or set `role:` in assume-role.yaml".into(),
+            )
+            .into());
         }
     };
     let target = resolve::resolve(&role, args, &config)?;

@@ -81,14 +81,25 @@ impl Aws {
     /// The IAM user behind the base credentials, else the caller's ARN.
     pub fn whoami(&self) -> Result<WhoAmI> {
         self.runtime.block_on(async {
-            if let Ok(out) = self.iam.get_user().send().await {
-                if let Some(user) = out.user {
-                    return Ok(WhoAmI {
-                        account: account_of(&user.arn),
-                        user_name: Some(user.user_name),
-                        arn: user.arn,
-                    });
+            // Denied, not an IAM user, or no IAM endpoint: ask STS instead.
+            // A timeout is not worth waiting for twice.
+            match self.iam.get_user().send().await {
+                Ok(out) => {
+                    if let Some(user) = out.user {
+                        return Ok(WhoAmI {
+                            account: account_of(&user.arn),
+                            user_name: Some(user.user_name),
+                            arn: user.arn,
+                        });
+                    }
                 }
+                Err(e) if is_timeout(&e) => {
+                    return Err(anyhow!(
+                        "cannot find out who you are (iam:GetUser): {}",
+                        describe(e)
+                    ));
+                }
+                Err(_) => {}
             }
             let out = self.sts.get_caller_identity().send().await.map_err(|e| {
                 anyhow!(
@@ -163,6 +174,14 @@ impl Aws {
     }
 }
 
+fn is_timeout<E, R>(err: &SdkError<E, R>) -> bool {
+    match err {
+        SdkError::TimeoutError(_) => true,
+        SdkError::DispatchFailure(failure) => failure.is_timeout(),
+        _ => false,
+    }
+}
+
 fn account_of(arn: &str) -> String {
     arn.split(':').nth(4).unwrap_or_default().to_owned()
 }
@@ -182,8 +201,8 @@ where
             };
         }
     }
-    if let SdkError::TimeoutError(_) = &err {
-        return "timed out waiting for AWS (set ASSUME_ROLE_TIMEOUT to wait longer)".to_owned();
+    if is_timeout(&err) {
+        return "timed out waiting for AWS (ASSUME_ROLE_TIMEOUT sets how long to wait)".to_owned();
     }
     let mut causes = vec![err.to_string()];
     let mut source = std::error::Error::source(&err);
