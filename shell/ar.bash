@@ -13,6 +13,8 @@ __ar_call() {
   \builtin eval -- "${__ar_out}"
 }
 
+# An alias of that name would hide the function, or break its definition.
+\builtin unalias __AR_CMD__ 2>/dev/null || \builtin true
 __AR_CMD__() {
   case "${1-}" in
     "") \command "${__ar_bin}" status ;;
@@ -40,7 +42,8 @@ __ar_hook() {
   \builtin printf -v __ar_now '%(%s)T' -1
   if [[ "${__ar_pwd-}" != "${PWD}" ]] || ((${__ar_refresh_at:-0} > 0 && __ar_now >= __ar_refresh_at)); then
     __ar_pwd=${PWD}
-    __ar_call __shell bash hook
+    # A failure is the binary's to report; it must not trip errexit here.
+    __ar_call __shell bash hook || \builtin true
   fi
   \builtin return "${__ar_status}"
 }

@@ -13,7 +13,10 @@ __ar_call() {
   \builtin eval -- "${__ar_out}"
 }
 
-__AR_CMD__() {
+# An alias of that name would hide the function; the `function` form keeps
+# it from breaking the definition (eval parses the whole script first).
+\builtin unalias __AR_CMD__ 2>/dev/null || \builtin true
+function __AR_CMD__ {
   case "${1-}" in
     "") \command "${__ar_bin}" status ;;
     -u | --unset) __ar_call __shell zsh restore ;;
@@ -44,7 +47,8 @@ __ar_hook() {
   \builtin local __ar_status=$?
   if [[ "${__ar_pwd-}" != "${PWD}" ]] || ((${__ar_refresh_at:-0} > 0 && ${EPOCHSECONDS:-0} >= ${__ar_refresh_at:-0})); then
     typeset -g __ar_pwd=${PWD}
-    __ar_call __shell zsh hook
+    # A failure is the binary's to report; it must not trip errexit here.
+    __ar_call __shell zsh hook || \builtin true
   fi
   \builtin return "${__ar_status}"
 }

@@ -32,11 +32,17 @@ pub const SAVED_VAR: &str = "__AR_ORIG";
 /// The managed variables' values (`None`: unset), as saved before a switch.
 pub type Saved = BTreeMap<String, Option<String>>;
 
-/// The current values of the managed variables.
-pub fn snapshot() -> Saved {
+/// The current values of the managed variables. A value that is not UTF-8
+/// could not be restored exactly, so it is refused.
+pub fn snapshot() -> anyhow::Result<Saved> {
     MANAGED
         .iter()
-        .map(|&name| (name.to_owned(), env::var(name).ok()))
+        .map(|&name| {
+            let value = env::var_os(name).map(|v| v.into_string()).transpose().map_err(|_| {
+                anyhow::anyhow!("{name} is not valid UTF-8 and could not be restored exactly; fix or unset it")
+            })?;
+            Ok((name.to_owned(), value))
+        })
         .collect()
 }
 

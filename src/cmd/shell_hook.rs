@@ -78,6 +78,7 @@ pub fn run(args: ShellHookArgs) -> Result<ExitCode> {
     // The shell's environment before anything is set aside: what a first
     // switch must save, so that `ar -u` restores it exactly.
     let current = base_env::snapshot();
+    let expiry = std::env::var("AWS_CREDENTIAL_EXPIRATION").ok();
     let orig = base_env::handed_over();
     let state: Option<State> = std::env::var(STATE_VAR)
         .ok()
@@ -90,6 +91,7 @@ pub fn run(args: ShellHookArgs) -> Result<ExitCode> {
     let shell = args.shell;
     let out = match args.action {
         ShellAction::Switch(switch) => {
+            let current = current?;
             let mut role_args = switch.role;
             role_args.role = Some(switch.name.clone());
             let dir = pipeline::current_dir()?;
@@ -116,7 +118,19 @@ pub fn run(args: ShellHookArgs) -> Result<ExitCode> {
                 String::new()
             }
         },
-        ShellAction::Hook => hook(shell, &current, orig.as_ref(), state.as_ref())?,
+        // The hook runs at a prompt: it reports a failure and succeeds, and
+        // while a role is active it asks to be called again in a while
+        // rather than at every prompt.
+        ShellAction::Hook => match hook(shell, current, orig, state.as_ref(), expiry.as_deref()) {
+            Ok(out) => out,
+            Err(e) => {
+                report(&e);
+                match state {
+                    Some(_) => refresh_statements(shell, now_secs() + RETRY.as_secs())?,
+                    None => String::new(),
+                }
+            }
+        },
     };
     io::stdout().lock().write_all(out.as_bytes())?;
     Ok(ExitCode::SUCCESS)
@@ -127,61 +141,46 @@ pub fn run(args: ShellHookArgs) -> Result<ExitCode> {
 /// never leaves the shell half switched.
 fn hook(
     shell: Shell,
-    current: &Saved,
-    orig: Option<&Saved>,
+    current: Result<Saved>,
+    orig: Option<Saved>,
     state: Option<&State>,
+    expiry: Option<&str>,
 ) -> Result<String> {
     let dir = pipeline::current_dir()?;
-    let wanted = match state {
-        Some(State { file: None, .. }) => None, // a manual `ar` wins until `ar -u`
-        _ => match directory_role(&dir) {
-            Ok(wanted) => wanted,
-            Err(e) => {
-                report(&e);
-                None
-            }
-        },
-    };
+    // A manual `ar` wins over the directory until `ar -u`.
     let manual = matches!(state, Some(State { file: None, .. }));
-    let base = orig.unwrap_or(current);
+    let wanted = if manual {
+        None
+    } else {
+        directory_role(&dir).unwrap_or_else(|e| {
+            report(&e);
+            None
+        })
+    };
+    // What to restore: only needed, and only checked, when something changes.
+    let base = move || orig.map_or(current, Ok);
 
     let next = match (state, wanted) {
         (Some(active), Some((role, file)))
             if active.file.as_ref() == Some(&file) && active.role == role =>
         {
-            Some(active.clone())
+            active.clone()
         }
-        (_, Some((role, file))) => Some(State {
+        (_, Some((role, file))) => State {
             role,
-            dir: file
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| dir.clone()),
+            dir: file.parent().map_or_else(|| dir.clone(), Path::to_path_buf),
             file: Some(file),
             options: Options::default(),
-        }),
-        (Some(active), None) if manual => Some(active.clone()),
-        (Some(_), None) => return restore(shell, base),
+        },
+        (Some(active), None) if manual => active.clone(),
+        (Some(_), None) => return restore(shell, &base()?),
         (None, None) => return Ok(String::new()),
     };
-    let Some(next) = next else {
-        return Ok(String::new());
-    };
-    if state == Some(&next) && !refresh_due(&next, current) {
+    if state == Some(&next) && !refresh_due(&next, expiry) {
         return Ok(String::new());
     }
-    match pipeline::assume_in(&next.dir, &next.role_args()) {
-        Ok(assumed) => switch_to(shell, &assumed, base, &next),
-        Err(e) => {
-            report(&e);
-            if state.is_some() {
-                let retry = now_secs() + RETRY.as_secs();
-                refresh_statements(shell, retry)
-            } else {
-                Ok(String::new())
-            }
-        }
-    }
+    let assumed = pipeline::assume_in(&next.dir, &next.role_args())?;
+    switch_to(shell, &assumed, &base()?, &next)
 }
 
 fn report(err: &anyhow::Error) {
@@ -220,12 +219,8 @@ fn directory_role(dir: &Path) -> Result<Option<(String, PathBuf)>> {
 
 /// Whether the credentials in the shell are within `refresh_before_expiry`
 /// of their expiry (or unreadable).
-fn refresh_due(state: &State, current: &Saved) -> bool {
-    let expiry = current
-        .get("AWS_CREDENTIAL_EXPIRATION")
-        .cloned()
-        .flatten()
-        .and_then(|text| rfc3339::parse(&text));
+fn refresh_due(state: &State, expiry: Option<&str>) -> bool {
+    let expiry = expiry.and_then(rfc3339::parse);
     let margin = Config::load(&state.dir, state.options.config.as_deref())
         .map(|c| c.refresh_before_expiry())
         .unwrap_or_default();

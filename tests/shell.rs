@@ -1,0 +1,1556 @@
+//! The shell integration in real shells: what `assume-role init` prints,
+//! evaluated by bash 5.2, zsh 5.9 and fish 3.6, switching roles against one
+//! moto server shared by the file (each test has its own IAM user and its
+//! own isolated TestEnv).
+//!
+//! A shell reads its script from stdin and runs its hooks as a user's shell
+//! would: `bash -i` runs PROMPT_COMMAND and `zsh -i` runs precmd before each
+//! line (zsh's chpwd fires in `cd`); fish runs its PWD handler in `cd` and
+//! its prompt handler on `emit fish_prompt`. A script is cut into named
+//! steps; each step ends with a prompt and a marker printed on stdout and
+//! stderr, so every step's output is checked on its own, stderr included
+//! (`fish` exits 0 on a parse error: an empty stderr is the proof).
+//!
+//! Most tests run in each shell (`per_shell!` at the bottom makes
+//! `bash::story`, `zsh::story`, `fish::story`, ...). Run with
+//! `cargo test --test shell -- --nocapture` to see every transcript.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fs;
+use std::os::unix::ffi::OsStringExt;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use assume_role::base_env::MANAGED;
+use common::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_assume-role");
+const PREFIX: &str = "arn:aws:iam::123456789012:role/";
+const GOOD_CODE: &str = "123456";
+
+/// The integration's own shell variables (not exported), besides `__ar_pwd`,
+/// which only caches `$PWD`.
+const SHELL_VARS: &[&str] = &[
+    "__ar_orig",
+    "__ar_state",
+    "__ar_refresh_at",
+    "__ar_refresh_clock",
+];
+
+/// Environment entries that change by themselves (`cd`, the last command).
+const ENV_NOISE: &[&str] = &["_", "PWD", "OLDPWD", "SHLVL"];
+
+fn role(name: &str) -> String {
+    format!("{PREFIX}{name}")
+}
+
+// ---------------------------------------------------------------------------
+// moto and the test environments
+
+/// The moto server of this file, killed when the test process exits
+/// (statics are never dropped).
+fn moto() -> &'static Moto {
+    static MOTO: OnceLock<Moto> = OnceLock::new();
+    MOTO.get_or_init(|| {
+        let moto = Moto::start();
+        kill_at_exit(moto.pid());
+        moto
+    })
+}
+
+fn kill_at_exit(pid: u32) {
+    use std::sync::atomic::{AtomicI32, Ordering};
+    static PID: AtomicI32 = AtomicI32::new(0);
+    unsafe extern "C" {
+        fn atexit(callback: extern "C" fn()) -> i32;
+        safe fn kill(pid: i32, signal: i32) -> i32;
+    }
+    extern "C" fn stop() {
+        let pid = PID.load(Ordering::SeqCst);
+        if pid > 0 {
+            kill(pid, 9);
+        }
+    }
+    PID.store(pid as i32, Ordering::SeqCst);
+    // SAFETY: registers a plain function that only calls kill(2).
+    assert_eq!(unsafe { atexit(stop) }, 0, "atexit failed");
+}
+
+/// PATH with our binary first (a stale `assume-role` may be installed
+/// elsewhere), then the virtualenv's `aws`.
+fn test_path() -> String {
+    let ours = Path::new(BIN).parent().unwrap().display().to_string();
+    let venv = venv_bin("aws").parent().unwrap().display().to_string();
+    format!(
+        "{ours}:{venv}:{}",
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// A fresh moto user `<test>-<shell>` and an environment using it, without
+/// any assume-role.yaml.
+fn bare_env(test: &str, sh: Sh) -> (User, TestEnv) {
+    let user = moto().create_user(&format!("{test}-{}", sh.name()));
+    let env = TestEnv::new()
+        .with_user(&user)
+        .endpoint(&moto().endpoint())
+        .set_env("PATH", &test_path())
+        .set_env("LANG", "C.UTF-8");
+    (user, env)
+}
+
+/// As [`bare_env`], with `role_prefix` and `extra` in ~/.aws/assume-role.yaml.
+fn user_env(test: &str, sh: Sh, extra: &str) -> (User, TestEnv) {
+    let (user, env) = bare_env(test, sh);
+    env.write(
+        "home/.aws/assume-role.yaml",
+        &format!("role_prefix: {PREFIX}\n{extra}"),
+    );
+    (user, env)
+}
+
+fn project_dir(env: &TestEnv) -> PathBuf {
+    env.work().join("proj it's \"$x\" `y` é")
+}
+
+/// A project directory whose assume-role.yaml wants `role: deploy`, with a
+/// subdirectory, and a directory outside it: `$PROJ`, `$PROJ/sub` and
+/// `$OUT` in the shell. The name is hostile to careless quoting.
+fn with_project(env: TestEnv) -> TestEnv {
+    let proj = project_dir(&env);
+    let out = env.work().join("elsewhere");
+    fs::create_dir_all(proj.join("sub")).unwrap();
+    fs::create_dir_all(&out).unwrap();
+    fs::write(proj.join("assume-role.yaml"), "role: deploy\n").unwrap();
+    env.set_env("PROJ", proj.to_str().unwrap())
+        .set_env("OUT", out.to_str().unwrap())
+}
+
+// ---------------------------------------------------------------------------
+// The shells
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Sh {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl Sh {
+    fn name(self) -> &'static str {
+        match self {
+            Sh::Bash => "bash",
+            Sh::Zsh => "zsh",
+            Sh::Fish => "fish",
+        }
+    }
+
+    /// The shell in `env`, reading a script on stdin and running its
+    /// prompt hooks before each line (bash, zsh).
+    fn command(self, env: &TestEnv) -> Command {
+        let mut cmd = env.command(self.name());
+        match self {
+            Sh::Bash => cmd.args(["--norc", "--noprofile", "--noediting", "-i"]),
+            Sh::Zsh => cmd.args(["-f", "-i", "-o", "no_prompt_cr", "-o", "no_prompt_sp"]),
+            Sh::Fish => cmd.args(["--no-config"]),
+        };
+        cmd
+    }
+
+    /// The first lines: no prompts, no history expansion of `!`.
+    fn preamble(self) -> &'static str {
+        match self {
+            Sh::Bash => "PS1='' PS2=''; set +H\n",
+            Sh::Zsh => "PS1='' PS2='' RPS1=''; setopt no_bang_hist\n",
+            Sh::Fish => "",
+        }
+    }
+
+    /// Evaluates `assume-role init` with `flags`.
+    fn init(self, flags: &str) -> String {
+        let flags = if flags.is_empty() {
+            String::new()
+        } else {
+            format!(" {flags}")
+        };
+        match self {
+            Sh::Bash | Sh::Zsh => format!("eval \"$(assume-role init {}{flags})\"", self.name()),
+            Sh::Fish => format!("assume-role init fish{flags} | source"),
+        }
+    }
+
+    /// One prompt.
+    fn prompt(self) -> &'static str {
+        match self {
+            Sh::Bash | Sh::Zsh => ":",
+            Sh::Fish => "emit fish_prompt",
+        }
+    }
+
+    /// `n` prompts without doing anything else.
+    fn prompts(self, n: usize) -> String {
+        vec![self.prompt(); n].join("\n")
+    }
+
+    /// `command`, then `rc=STATUS` on stdout.
+    fn with_status(self, command: &str) -> String {
+        match self {
+            Sh::Bash | Sh::Zsh => format!("{command}; echo \"rc=$?\""),
+            Sh::Fish => format!("{command}; echo \"rc=$status\""),
+        }
+    }
+
+    /// Prints `NAME=value` or `NAME unset` for each of `names`.
+    fn show(self, names: &[&str]) -> String {
+        names
+            .iter()
+            .map(|n| match self {
+                Sh::Bash | Sh::Zsh => format!(
+                    "if [ -n \"${{{n}+x}}\" ]; then printf '%s=%s\\n' {n} \"${n}\"; else echo '{n} unset'; fi"
+                ),
+                Sh::Fish => format!(
+                    "if set -q {n}; printf '%s=%s\\n' {n} \"${n}\"; else; echo '{n} unset'; end"
+                ),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Prints, NUL-separated, every managed and integration variable as the
+    /// shell has it (`NAME=value`, or `NAME` when unset), then `@env`, then
+    /// the exported environment (`env -0`). Parse it with [`Dump::parse`].
+    fn dump(self) -> String {
+        let names: Vec<&str> = MANAGED.iter().chain(SHELL_VARS).copied().collect();
+        let names = names.join(" ");
+        match self {
+            Sh::Bash => format!(
+                "for __t in {names}; do if [ -n \"${{!__t+x}}\" ]; then printf '%s=%s\\0' \"$__t\" \"${{!__t}}\"; \
+                 else printf '%s\\0' \"$__t\"; fi; done; printf '@env\\0'; env -0"
+            ),
+            Sh::Zsh => format!(
+                "for __t in {names}; do if (( ${{+parameters[$__t]}} )); then printf '%s=%s\\0' \"$__t\" \"${{(P)__t}}\"; \
+                 else printf '%s\\0' \"$__t\"; fi; done; printf '@env\\0'; env -0"
+            ),
+            Sh::Fish => format!(
+                "for __t in {names}; if set -q $__t; printf '%s=%s\\0' $__t \"$$__t\"; \
+                 else; printf '%s\\0' $__t; end; end; printf '@env\\0'; env -0"
+            ),
+        }
+    }
+
+    /// Prints `NAME:yes` when a function `name` exists, else `NAME:no`.
+    fn has_function(self, name: &str) -> String {
+        match self {
+            Sh::Bash => format!(
+                "if declare -F {name} >/dev/null; then echo {name}:yes; else echo {name}:no; fi"
+            ),
+            Sh::Zsh => format!(
+                "if (( ${{+functions[{name}]}} )); then echo {name}:yes; else echo {name}:no; fi"
+            ),
+            Sh::Fish => {
+                format!("if functions -q {name}; echo {name}:yes; else; echo {name}:no; end")
+            }
+        }
+    }
+
+    /// Points the integration at another program (the path in `$var`).
+    fn set_bin(self, var: &str) -> String {
+        match self {
+            Sh::Bash | Sh::Zsh => format!("__ar_bin=\"${var}\""),
+            Sh::Fish => format!("set -g __ar_bin \"${var}\""),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Scripts cut into steps, and their transcripts
+
+/// A script for one shell, cut into named steps.
+struct Session<'a> {
+    sh: Sh,
+    env: &'a TestEnv,
+    script: String,
+    steps: Vec<(String, String)>,
+    extra_env: Vec<(String, OsString)>,
+}
+
+impl<'a> Session<'a> {
+    fn new(sh: Sh, env: &'a TestEnv) -> Session<'a> {
+        let mut session = Session {
+            sh,
+            env,
+            script: sh.preamble().to_owned(),
+            steps: Vec::new(),
+            extra_env: Vec::new(),
+        };
+        session.script += &marker(sh, "start");
+        session
+    }
+
+    /// Adds a variable whose value need not be UTF-8.
+    fn env_os(&mut self, name: &str, value: OsString) -> &mut Self {
+        self.extra_env.push((name.to_owned(), value));
+        self
+    }
+
+    /// Adds `code` (one line or several) as step `name`; a prompt follows.
+    fn step(&mut self, name: &str, code: &str) -> &mut Self {
+        self.labelled(name, code, code)
+    }
+
+    /// A step printing `vars` (see [`Sh::show`]).
+    fn show(&mut self, name: &str, vars: &[&str]) -> &mut Self {
+        let code = self.sh.show(vars);
+        self.labelled(name, &code, &format!("<show {}>", vars.join(" ")))
+    }
+
+    /// A step dumping the variables (see [`Sh::dump`]).
+    fn dump(&mut self, name: &str) -> &mut Self {
+        let code = self.sh.dump();
+        self.labelled(
+            name,
+            &code,
+            "<dump the managed variables and the environment>",
+        )
+    }
+
+    /// A step shown as `label` in the transcript.
+    fn labelled(&mut self, name: &str, code: &str, label: &str) -> &mut Self {
+        assert!(
+            name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && name != "start"
+                && name != "end"
+                && self.steps.iter().all(|(n, _)| n != name),
+            "bad or repeated step name {name:?}"
+        );
+        self.script += code;
+        self.script.push('\n');
+        self.script += &marker(self.sh, name);
+        self.steps.push((name.to_owned(), label.to_owned()));
+        self
+    }
+
+    /// Runs the script; the shell must reach its end and exit 0.
+    fn run(&self) -> Transcript {
+        let script = self.script.clone() + &marker(self.sh, "end");
+
+        let mut cmd = self.sh.command(self.env);
+        for (name, value) in &self.extra_env {
+            cmd.env(name, value);
+        }
+        let output = run_with_input(&mut cmd, &script);
+        let transcript = Transcript::parse(self, &output);
+        eprintln!("{transcript}");
+        assert!(
+            output.status.success(),
+            "{} exited with {}",
+            self.sh.name(),
+            output.status
+        );
+        transcript
+    }
+}
+
+/// A prompt (bash and zsh give one before reading each line), then
+/// `\n@@name\n` on both streams.
+fn marker(sh: Sh, name: &str) -> String {
+    let prompt = if sh == Sh::Fish {
+        "emit fish_prompt; "
+    } else {
+        ""
+    };
+    format!("{prompt}printf '\\n@@%s\\n' {name}; printf '\\n@@%s\\n' {name} >&2\n")
+}
+
+struct Step {
+    name: String,
+    code: String,
+    out: String,
+    err: String,
+}
+
+/// What each step of a session printed.
+struct Transcript {
+    sh: Sh,
+    steps: Vec<Step>,
+    /// What the shell said on stderr after the last step (its last prompt).
+    tail: String,
+}
+
+impl Transcript {
+    fn parse(session: &Session, output: &Output) -> Transcript {
+        let mut names = vec!["start"];
+        names.extend(session.steps.iter().map(|(n, _)| n.as_str()));
+        names.push("end");
+        let split = |text: &[u8], stream: &str| -> Vec<String> {
+            let text = String::from_utf8_lossy(text);
+            let mut pos = 0;
+            let mut chunks = Vec::new();
+            for name in &names {
+                let marker = format!("\n@@{name}\n");
+                let Some(at) = text[pos..].find(&marker) else {
+                    panic!(
+                        "{}: the script never reached step `{name}` ({stream})\n{}",
+                        session.sh.name(),
+                        describe(output)
+                    );
+                };
+                chunks.push(text[pos..pos + at].to_owned());
+                pos += at + marker.len();
+            }
+            chunks.push(text[pos..].to_owned());
+            chunks
+        };
+        let outs = split(&output.stdout, "stdout");
+        let errs = split(&output.stderr, "stderr");
+        // After the last marker: nothing on stdout; on stderr, what the
+        // last prompt said, and bash's goodbye.
+        assert!(
+            outs.last().unwrap().is_empty(),
+            "output after the end of the script\n{}",
+            describe(output)
+        );
+        let tail = errs.last().unwrap();
+        let tail = tail.strip_suffix("exit\n").unwrap_or(tail).to_owned();
+        let steps = session
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, (name, code))| Step {
+                name: name.clone(),
+                code: code.clone(),
+                // chunk 0 is the shell's start-up noise, before `start`.
+                out: outs[i + 1].clone(),
+                err: errs[i + 1].clone(),
+            })
+            .collect();
+        Transcript {
+            sh: session.sh,
+            steps,
+            tail,
+        }
+    }
+
+    fn step(&self, name: &str) -> &Step {
+        self.steps
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("no step {name}"))
+    }
+
+    fn out(&self, name: &str) -> &str {
+        &self.step(name).out
+    }
+
+    fn err(&self, name: &str) -> &str {
+        &self.step(name).err
+    }
+
+    /// Every line on stderr, from every step and the last prompt.
+    fn said(&self) -> Vec<&str> {
+        self.steps
+            .iter()
+            .flat_map(|s| s.err.lines())
+            .chain(self.tail.lines())
+            .collect()
+    }
+
+    /// Every step but `loud`, and the last prompt, wrote nothing on stderr.
+    fn quiet_but(&self, loud: &[&str]) {
+        assert_eq!(
+            self.tail,
+            "",
+            "{}: the last prompt wrote on stderr",
+            self.sh.name()
+        );
+        for step in &self.steps {
+            if !loud.contains(&step.name.as_str()) {
+                assert_eq!(
+                    step.err,
+                    "",
+                    "{}: step `{}` ({}) wrote on stderr",
+                    self.sh.name(),
+                    step.name,
+                    step.code
+                );
+            }
+        }
+    }
+
+    /// The variables a [`Sh::show`] step printed.
+    fn vars(&self, name: &str) -> BTreeMap<String, Option<String>> {
+        self.out(name)
+            .lines()
+            .map(|line| match line.split_once('=') {
+                Some((k, v)) => (k.to_owned(), Some(v.to_owned())),
+                None => (
+                    line.strip_suffix(" unset")
+                        .unwrap_or_else(|| panic!("step {name}: odd line {line:?}"))
+                        .to_owned(),
+                    None,
+                ),
+            })
+            .collect()
+    }
+
+    /// The value of `var` that step `name` showed.
+    fn var(&self, name: &str, var: &str) -> Option<String> {
+        self.vars(name)
+            .get(var)
+            .unwrap_or_else(|| panic!("step {name} did not show {var}"))
+            .clone()
+    }
+
+    fn dump(&self, name: &str) -> Dump {
+        Dump::parse(self.out(name))
+    }
+
+    /// Asserts that step `name` wrote exactly one line on stderr, and
+    /// returns it.
+    fn one_line(&self, name: &str) -> &str {
+        let err = self.err(name);
+        assert!(
+            err.ends_with('\n') && err.lines().count() == 1,
+            "{}: step `{name}` should say one line on stderr, said {err:?}",
+            self.sh.name()
+        );
+        err.trim_end()
+    }
+}
+
+impl std::fmt::Display for Transcript {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "===== {} =====", self.sh.name())?;
+        for step in &self.steps {
+            writeln!(f, "-- {}", step.name)?;
+            for line in step.code.lines() {
+                writeln!(f, "$ {line}")?;
+            }
+            match step.out.split_once("@env\0") {
+                // A dump: the shell's side, one variable a line.
+                Some((shell, env)) => {
+                    for item in shell.split_terminator('\0') {
+                        let shown: String = item.escape_debug().take(100).collect();
+                        writeln!(f, "  {shown}")?;
+                    }
+                    let count = env.split_terminator('\0').count();
+                    writeln!(f, "  (and {count} environment variables)")?;
+                }
+                None => {
+                    for line in step.out.lines() {
+                        writeln!(f, "  {line}")?;
+                    }
+                }
+            }
+            for line in step.err.lines() {
+                writeln!(f, "! {line}")?;
+            }
+        }
+        for line in self.tail.lines() {
+            writeln!(f, "! {line}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The variables a [`Sh::dump`] step printed: as the shell has them, and
+/// as children see them (minus [`ENV_NOISE`]).
+#[derive(Debug, PartialEq)]
+struct Dump {
+    shell: BTreeMap<String, Option<String>>,
+    env: BTreeMap<String, String>,
+}
+
+impl Dump {
+    fn parse(out: &str) -> Dump {
+        let (shell, env) = out
+            .split_once("@env\0")
+            .unwrap_or_else(|| panic!("not a dump: {out:?}"));
+        let shell = shell
+            .split_terminator('\0')
+            .map(|item| match item.split_once('=') {
+                Some((k, v)) => (k.to_owned(), Some(v.to_owned())),
+                None => (item.to_owned(), None),
+            })
+            .collect();
+        let env = env
+            .split_terminator('\0')
+            .filter_map(|item| item.split_once('='))
+            .filter(|(k, _)| !ENV_NOISE.contains(k))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        Dump { shell, env }
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.shell
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} is not in the dump"))
+            .as_deref()
+    }
+}
+
+/// Asserts two dumps are equal, naming the first variable that differs.
+fn assert_same(sh: Sh, what: &str, got: &Dump, want: &Dump) {
+    for (k, v) in &want.shell {
+        assert_eq!(
+            got.shell.get(k),
+            Some(v),
+            "{}: {what}: {k} differs",
+            sh.name()
+        );
+    }
+    for k in want.env.keys().chain(got.env.keys()) {
+        assert_eq!(
+            got.env.get(k),
+            want.env.get(k),
+            "{}: {what}: {k} differs in the environment",
+            sh.name()
+        );
+    }
+    assert_eq!(got, want, "{}: {what}", sh.name());
+}
+
+fn assert_key(sh: Sh, key: &Option<String>) -> String {
+    let key = key
+        .clone()
+        .unwrap_or_else(|| panic!("{}: AWS_ACCESS_KEY_ID is unset", sh.name()));
+    assert!(
+        key.starts_with("ASIA"),
+        "{}: not a role key: {key}",
+        sh.name()
+    );
+    key
+}
+
+// ---------------------------------------------------------------------------
+// Tests run in each shell
+
+/// `ar admin`, `ar readonly` (from the base identity, not chained), `ar`
+/// alone for the status, `ar -u` back to exactly where we were.
+fn story(sh: Sh) {
+    let (user, env) = user_env("story", sh, "");
+    let t = Session::new(sh, &env)
+        .step("init", &sh.init(""))
+        .dump("before")
+        .step("admin", &sh.with_status("ar admin"))
+        .show("as-admin", &["AWS_ACCESS_KEY_ID", "ASSUME_ROLE_ARN"])
+        .step("readonly", &sh.with_status("ar readonly"))
+        .show("as-readonly", &["AWS_ACCESS_KEY_ID", "ASSUME_ROLE_ARN"])
+        .step(
+            "whoami",
+            "aws sts get-caller-identity --query Arn --output text",
+        )
+        .step("status", "ar")
+        .step("unset", &sh.with_status("ar -u"))
+        .dump("after")
+        .run();
+    t.quiet_but(&[]);
+    assert_eq!(t.out("init"), "", "{}", sh.name());
+    for step in ["admin", "readonly", "unset"] {
+        assert_eq!(t.out(step), "rc=0\n", "{}: {step}", sh.name());
+    }
+
+    let admin_key = assert_key(sh, &t.var("as-admin", "AWS_ACCESS_KEY_ID"));
+    assert_eq!(t.var("as-admin", "ASSUME_ROLE_ARN"), Some(role("admin")));
+    let readonly_key = assert_key(sh, &t.var("as-readonly", "AWS_ACCESS_KEY_ID"));
+    assert_ne!(readonly_key, admin_key);
+    assert_eq!(
+        t.var("as-readonly", "ASSUME_ROLE_ARN"),
+        Some(role("readonly"))
+    );
+    // The session is named after the IAM user: assumed from the base
+    // identity, not from admin's session.
+    assert_eq!(
+        t.out("whoami"),
+        format!(
+            "arn:aws:sts::123456789012:assumed-role/readonly/{}\n",
+            user.name
+        )
+    );
+    let status = t.out("status");
+    assert!(
+        status.contains(&format!("role:    {}\n", role("readonly"))),
+        "{}: {status}",
+        sh.name()
+    );
+    assert_same(sh, "after ar -u", &t.dump("after"), &t.dump("before"));
+}
+
+/// The base identity from a profile (AWS_PROFILE, keys in the credentials
+/// file, none in the environment): `ar` switches away from it, assumes
+/// from it again for the next role, and `ar -u` brings AWS_PROFILE back.
+fn base_profile(sh: Sh) {
+    let (user, env) = user_env("profile", sh, "");
+    env.write(
+        "home/.aws/credentials",
+        &format!(
+            "# mine\n[dev]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            user.access_key_id, user.secret_access_key
+        ),
+    );
+    let env = env
+        .set_env("AWS_PROFILE", "dev")
+        .set_env("AWS_ACCESS_KEY_ID", "")
+        .set_env("AWS_SECRET_ACCESS_KEY", "");
+    let unset_keys = match sh {
+        Sh::Bash | Sh::Zsh => "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY",
+        Sh::Fish => "set -e AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY",
+    };
+    let t = Session::new(sh, &env)
+        .step("no-keys", unset_keys)
+        .step("init", &sh.init(""))
+        .dump("before")
+        .step("admin", &sh.with_status("ar admin"))
+        .step("readonly", &sh.with_status("ar readonly"))
+        .show("as-readonly", &["AWS_PROFILE", "ASSUME_ROLE_ARN"])
+        .step(
+            "whoami",
+            "aws sts get-caller-identity --query Arn --output text",
+        )
+        .step("unset", &sh.with_status("ar -u"))
+        .dump("after")
+        .run();
+    t.quiet_but(&[]);
+    for step in ["admin", "readonly", "unset"] {
+        assert_eq!(t.out(step), "rc=0\n", "{}: {step}", sh.name());
+    }
+    let before = t.dump("before");
+    assert_eq!(before.get("AWS_PROFILE"), Some("dev"));
+    assert_eq!(before.get("AWS_ACCESS_KEY_ID"), None);
+    // The profile just written, holding these credentials.
+    assert_eq!(
+        t.var("as-readonly", "AWS_PROFILE"),
+        Some("123456789012-readonly".to_owned())
+    );
+    assert_eq!(
+        t.out("whoami"),
+        format!(
+            "arn:aws:sts::123456789012:assumed-role/readonly/{}\n",
+            user.name
+        )
+    );
+    assert_same(sh, "after ar -u", &t.dump("after"), &before);
+}
+
+/// Hostile values of the user's own variables survive `ar admin; ar
+/// readonly; ar -u` byte for byte, the unset ones are unset again, and no
+/// value is ever run as code.
+fn exact_restore(sh: Sh) {
+    let (_, env) = user_env("restore", sh, "");
+    let pwned = env.root().join("pwned");
+    let p = pwned.display();
+    let region = format!("it's \"q\" $(touch {p}) `touch {p}` \\ \n two  lines\té 🚀 ");
+    let expiration = format!("'$(touch {p})'\"\n");
+    let token = "  lead\\n\\\\ trail ''\\'' ; exit 3".to_owned();
+    let profile = "pr;of $HOME ${x} %s {} ".to_owned();
+    let env = env
+        .set_env("AWS_REGION", "eu-west-3")
+        .set_env("AWS_DEFAULT_REGION", &region)
+        .set_env("AWS_CREDENTIAL_EXPIRATION", &expiration)
+        .set_env("AWS_SECURITY_TOKEN", &token)
+        .set_env("AWS_DEFAULT_PROFILE", &profile);
+    let t = Session::new(sh, &env)
+        .step("init", &sh.init(""))
+        .dump("before")
+        .step("admin", "ar admin")
+        .dump("as-admin")
+        .step("readonly", "ar readonly")
+        .step("unset", "ar -u")
+        .dump("after")
+        .run();
+    t.quiet_but(&[]);
+    assert!(!pwned.exists(), "{}: a value was run as code", sh.name());
+
+    let before = t.dump("before");
+    // The values reached the shell intact (else this test proves nothing).
+    assert_eq!(before.get("AWS_DEFAULT_REGION"), Some(region.as_str()));
+    assert_eq!(
+        before.get("AWS_CREDENTIAL_EXPIRATION"),
+        Some(expiration.as_str())
+    );
+    assert_eq!(before.get("AWS_SECURITY_TOKEN"), Some(token.as_str()));
+    assert_eq!(before.get("AWS_DEFAULT_PROFILE"), Some(profile.as_str()));
+    for unset in ["AWS_SESSION_TOKEN", "AWS_PROFILE", "ASSUME_ROLE_ARN"] {
+        assert_eq!(before.get(unset), None, "{unset}");
+    }
+
+    let admin = t.dump("as-admin");
+    assert_eq!(admin.get("ASSUME_ROLE_ARN"), Some(role("admin").as_str()));
+    assert_eq!(admin.get("AWS_REGION"), Some("eu-west-3"));
+    assert_eq!(admin.get("AWS_DEFAULT_REGION"), Some(region.as_str()));
+    assert_ne!(admin.get("AWS_SECURITY_TOKEN"), Some(token.as_str()));
+    assert_eq!(admin.get("AWS_DEFAULT_PROFILE"), None);
+    assert_eq!(admin.env.get("AWS_DEFAULT_REGION"), Some(&region));
+
+    assert_same(sh, "after ar -u", &t.dump("after"), &before);
+}
+
+/// The directory hook: untrusted (one notice), allowed (switches, in a
+/// subdirectory too), left (exact restore), edited (notice "changed"),
+/// denied (silent); a manual `ar` wins over the directory until `ar -u`.
+fn directory_hook(sh: Sh) {
+    let (_, env) = user_env("hook", sh, "");
+    let env = with_project(env);
+    let proj = project_dir(&env);
+    let arn = &["ASSUME_ROLE_ARN"];
+    let t = Session::new(sh, &env)
+        .step("init", &sh.init(""))
+        .dump("before")
+        .step("enter-untrusted", "cd \"$PROJ\"")
+        .show("untrusted", arn)
+        .step("leave-untrusted", "cd \"$OUT\"")
+        .step("allow", "assume-role allow \"$PROJ\"")
+        .step("enter-sub", "cd \"$PROJ/sub\"")
+        .show("in-sub", &["ASSUME_ROLE_ARN", "AWS_ACCESS_KEY_ID"])
+        .step("to-top", "cd \"$PROJ\"")
+        .show("in-top", &["ASSUME_ROLE_ARN", "AWS_ACCESS_KEY_ID"])
+        .step("leave", "cd \"$OUT\"")
+        .dump("left")
+        .step("edit", "echo '# edited' >> \"$PROJ/assume-role.yaml\"")
+        .step("enter-changed", "cd \"$PROJ\"")
+        .show("changed", arn)
+        .step("deny", "cd \"$OUT\"\nassume-role deny \"$PROJ\"")
+        .step("enter-denied", "cd \"$PROJ\"")
+        .show("denied", arn)
+        .step("reallow", "cd \"$OUT\"\nassume-role allow \"$PROJ\"")
+        .step("enter-again", "cd \"$PROJ\"")
+        .show("again", arn)
+        .step("manual", "ar admin")
+        .step("leave-manual", "cd \"$OUT\"")
+        .show("still-manual", arn)
+        .step("back-manual", "cd \"$PROJ/sub\"")
+        .show("manual-inside", arn)
+        .step("unset", "cd \"$OUT\"\nar -u")
+        .dump("after")
+        .run();
+    t.quiet_but(&[
+        "enter-untrusted",
+        "allow",
+        "enter-changed",
+        "deny",
+        "reallow",
+    ]);
+    let name = sh.name();
+    let file = proj.join("assume-role.yaml");
+
+    let notice = t.one_line("enter-untrusted");
+    assert!(
+        notice.contains(&format!("assume-role allow {}", proj.display())),
+        "{name}: {notice}"
+    );
+    assert_eq!(t.var("untrusted", "ASSUME_ROLE_ARN"), None);
+    assert_eq!(
+        t.one_line("allow"),
+        format!("assume-role: trusted {}", file.display())
+    );
+
+    assert_eq!(t.var("in-sub", "ASSUME_ROLE_ARN"), Some(role("deploy")));
+    let key = assert_key(sh, &t.var("in-sub", "AWS_ACCESS_KEY_ID"));
+    // Within the project, the hook keeps what it has.
+    assert_eq!(t.vars("in-top"), t.vars("in-sub"), "{name}: {key}");
+    assert_same(sh, "after leaving", &t.dump("left"), &t.dump("before"));
+
+    let notice = t.one_line("enter-changed");
+    assert!(
+        notice.contains("changed") && notice.contains("assume-role allow"),
+        "{name}: {notice}"
+    );
+    assert_eq!(t.var("changed", "ASSUME_ROLE_ARN"), None);
+    assert_eq!(
+        t.one_line("deny"),
+        format!("assume-role: blocked {}", file.display())
+    );
+    assert_eq!(t.var("denied", "ASSUME_ROLE_ARN"), None);
+
+    assert_eq!(t.var("again", "ASSUME_ROLE_ARN"), Some(role("deploy")));
+    assert_eq!(
+        t.var("still-manual", "ASSUME_ROLE_ARN"),
+        Some(role("admin"))
+    );
+    assert_eq!(
+        t.var("manual-inside", "ASSUME_ROLE_ARN"),
+        Some(role("admin"))
+    );
+    assert_same(sh, "after ar -u", &t.dump("after"), &t.dump("before"));
+}
+
+/// A failed `ar` returns non-zero and changes no variable, with or without
+/// a role active.
+fn failed_switch(sh: Sh) {
+    // No assume-role.yaml at all: a bare name is an unknown role.
+    let (_, env) = bare_env("failed", sh);
+    let t = Session::new(sh, &env)
+        .step("init", &sh.init(""))
+        .dump("before")
+        .step("bad-arn", &sh.with_status("ar 'arn:aws:iam::1:role/x'"))
+        .dump("after-bad-arn")
+        .step("unknown", &sh.with_status("ar admin"))
+        .dump("after-unknown")
+        .step(
+            "full-arn",
+            &sh.with_status(&format!("ar {}", role("admin"))),
+        )
+        .dump("active")
+        .step("unknown-active", &sh.with_status("ar readonly"))
+        .dump("after-unknown-active")
+        .step("unset", "ar -u")
+        .dump("after")
+        .run();
+    t.quiet_but(&["bad-arn", "unknown", "unknown-active"]);
+    let name = sh.name();
+
+    assert_eq!(t.out("bad-arn"), "rc=1\n", "{name}");
+    assert!(t.one_line("bad-arn").contains("not a role ARN"), "{name}");
+    assert_same(sh, "failed ar", &t.dump("after-bad-arn"), &t.dump("before"));
+    assert_eq!(t.out("unknown"), "rc=1\n", "{name}");
+    assert!(t.one_line("unknown").contains("unknown role"), "{name}");
+    assert_same(sh, "failed ar", &t.dump("after-unknown"), &t.dump("before"));
+
+    assert_eq!(t.out("full-arn"), "rc=0\n", "{name}");
+    let active = t.dump("active");
+    assert_eq!(active.get("ASSUME_ROLE_ARN"), Some(role("admin").as_str()));
+    assert_eq!(t.out("unknown-active"), "rc=1\n", "{name}");
+    t.one_line("unknown-active");
+    assert_same(
+        sh,
+        "failed ar with a role active",
+        &t.dump("after-unknown-active"),
+        &active,
+    );
+    assert_same(sh, "after ar -u", &t.dump("after"), &t.dump("before"));
+}
+
+/// Credentials within `refresh_before_expiry` are refreshed at the next
+/// prompt, with no user action; `ar -u` still restores exactly.
+fn refresh_at_prompt(sh: Sh) {
+    let (_, env) = user_env("refresh", sh, "refresh_before_expiry: 3599s\n");
+    let show = &["AWS_ACCESS_KEY_ID", "ASSUME_ROLE_ARN"];
+    let t = Session::new(sh, &env)
+        .step("init", &sh.init(""))
+        .dump("before")
+        .step("admin", "ar admin --duration 1h")
+        .show("first", show)
+        .step("wait", "sleep 2")
+        .show("second", show)
+        .step("unset", "ar -u")
+        .dump("after")
+        .run();
+    t.quiet_but(&[]);
+    let first = assert_key(sh, &t.var("first", "AWS_ACCESS_KEY_ID"));
+    let second = assert_key(sh, &t.var("second", "AWS_ACCESS_KEY_ID"));
+    assert_ne!(first, second, "{}: not refreshed at the prompt", sh.name());
+    assert_eq!(t.var("second", "ASSUME_ROLE_ARN"), Some(role("admin")));
+    assert_same(sh, "after ar -u", &t.dump("after"), &t.dump("before"));
+}
+
+/// A refresh that fails at a prompt is reported once and retried later
+/// (a minute on), not at every prompt: STS unreachable, or the working
+/// directory removed. The credentials, still valid, stay.
+fn failed_refresh_is_reported_once(sh: Sh) {
+    let (_, env) = user_env("refail", sh, "refresh_before_expiry: 3599s\n");
+    let dead = match sh {
+        Sh::Bash | Sh::Zsh => "export AWS_ENDPOINT_URL=http://127.0.0.1:9 AWS_MAX_ATTEMPTS=1",
+        Sh::Fish => "set -gx AWS_ENDPOINT_URL http://127.0.0.1:9; set -gx AWS_MAX_ATTEMPTS 1",
+    };
+    let show = &["AWS_ACCESS_KEY_ID", "ASSUME_ROLE_ARN"];
+    let check = |t: &Transcript| {
+        let said = t.said();
+        assert!(
+            said.len() == 1 && said[0].starts_with("assume-role: "),
+            "{}: a failed refresh should be reported once, got {said:#?}",
+            sh.name()
+        );
+        assert_eq!(t.vars("after"), t.vars("before"), "{}", sh.name());
+        assert_eq!(t.var("after", "ASSUME_ROLE_ARN"), Some(role("admin")));
+    };
+
+    let t = Session::new(sh, &env)
+        .step("init", &sh.init(""))
+        .step("admin", "ar admin --duration 1h")
+        .show("before", show)
+        .step("offline", dead)
+        .step("wait", "sleep 2")
+        .step("idle", &sh.prompts(3))
+        .show("after", show)
+        .run();
+    check(&t);
+
+    let t = Session::new(sh, &env)
+        .step("init", &sh.init(""))
+        .step("admin", "ar admin --duration 1h")
+        .show("before", show)
+        .step(
+            "gone",
+            "mkdir \"$HOME/gone\"; cd \"$HOME/gone\"; rmdir \"$HOME/gone\"; sleep 2",
+        )
+        .step("idle", &sh.prompts(3))
+        .show("after", show)
+        .run();
+    check(&t);
+}
+
+/// With fresh credentials, prompts in the same directory run no process;
+/// a `cd` runs the binary once.
+fn steady_state(sh: Sh) {
+    let (_, env) = user_env("steady", sh, "");
+    let log = env.root().join("spy.log");
+    let spy = env.write(
+        "spy",
+        &format!("#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n", log.display()),
+    );
+    fs::set_permissions(&spy, fs::Permissions::from_mode(0o755)).unwrap();
+    fs::write(&log, "").unwrap();
+    fs::create_dir(env.work().join("sub")).unwrap();
+    let env = env
+        .set_env("SPY", spy.to_str().unwrap())
+        .set_env("SPY_LOG", log.to_str().unwrap());
+    let t = Session::new(sh, &env)
+        .step("init", &sh.init(""))
+        .step("admin", "ar admin")
+        .step("spy", &sh.set_bin("SPY"))
+        .step("idle", &sh.prompts(5))
+        .step("log-idle", "cat \"$SPY_LOG\"")
+        .step("cd", "cd sub")
+        .step("log-cd", "cat \"$SPY_LOG\"")
+        .step("idle-again", &sh.prompts(3))
+        .step("log-end", "cat \"$SPY_LOG\"")
+        .run();
+    t.quiet_but(&[]);
+    assert_eq!(
+        t.out("log-idle"),
+        "",
+        "{}: a prompt ran the binary",
+        sh.name()
+    );
+    let once = format!("__shell {} hook\n", sh.name());
+    assert_eq!(t.out("log-cd"), once, "{}", sh.name());
+    assert_eq!(t.out("log-end"), once, "{}", sh.name());
+}
+
+/// `--cmd awsr` defines `awsr`, and no `ar`.
+fn cmd_rename(sh: Sh) {
+    let (_, env) = user_env("rename", sh, "");
+    let t = Session::new(sh, &env)
+        .step("init", &sh.init("--cmd awsr"))
+        .step(
+            "functions",
+            &[sh.has_function("ar"), sh.has_function("awsr")].join("\n"),
+        )
+        .step("admin", "awsr admin")
+        .show("as-admin", &["ASSUME_ROLE_ARN"])
+        .step("status", "awsr")
+        .step("unset", "awsr -u")
+        .show("after", &["ASSUME_ROLE_ARN"])
+        .run();
+    t.quiet_but(&[]);
+    assert_eq!(t.out("functions"), "ar:no\nawsr:yes\n", "{}", sh.name());
+    assert_eq!(t.var("as-admin", "ASSUME_ROLE_ARN"), Some(role("admin")));
+    assert!(
+        t.out("status")
+            .starts_with(&format!("role:    {}", role("admin")))
+    );
+    assert_eq!(t.var("after", "ASSUME_ROLE_ARN"), None);
+}
+
+/// `--no-hook` installs no hook: the prompt machinery is as it was, a
+/// trusted directory switches nothing, and `ar` still works.
+fn no_hook(sh: Sh) {
+    let (_, env) = user_env("nohook", sh, "");
+    let env = with_project(env);
+    let (setup, hooks) = match sh {
+        Sh::Bash => (
+            "rec() { :; }; PROMPT_COMMAND=rec",
+            "declare -p PROMPT_COMMAND",
+        ),
+        Sh::Zsh => (
+            "mine() { :; }; precmd_functions=(mine)",
+            "echo \"precmd=${+precmd_functions}:${(j:,:)precmd_functions} \
+             chpwd=${+chpwd_functions}:${(j:,:)chpwd_functions}\"",
+        ),
+        Sh::Fish => (
+            "true",
+            "functions --handlers-type variable; functions --handlers-type generic",
+        ),
+    };
+    let t = Session::new(sh, &env)
+        .step("setup", setup)
+        .step("hooks-before", hooks)
+        .step("init", &sh.init("--no-hook"))
+        .step("hooks-after", hooks)
+        .step("hook-function", &sh.has_function("__ar_hook"))
+        .step("allow", "assume-role allow \"$PROJ\"")
+        .step("enter", "cd \"$PROJ\"")
+        .show("entered", &["ASSUME_ROLE_ARN"])
+        .step("admin", "ar admin")
+        .show("as-admin", &["ASSUME_ROLE_ARN"])
+        .step("unset", "ar -u")
+        .show("after", &["ASSUME_ROLE_ARN"])
+        .run();
+    t.quiet_but(&["allow"]);
+    assert_eq!(t.out("hooks-after"), t.out("hooks-before"), "{}", sh.name());
+    assert_eq!(t.out("hook-function"), "__ar_hook:no\n", "{}", sh.name());
+    assert_eq!(t.var("entered", "ASSUME_ROLE_ARN"), None);
+    assert_eq!(t.var("as-admin", "ASSUME_ROLE_ARN"), Some(role("admin")));
+    assert_eq!(t.var("after", "ASSUME_ROLE_ARN"), None);
+}
+
+/// Under a real terminal (tmux), `ar admin` asks for the MFA code on the
+/// terminal; a wrong code can be retyped; the good one switches the shell.
+fn mfa_prompt(sh: Sh) {
+    let sts = FakeSts::start(GOOD_CODE);
+    let user = moto().create_user(&format!("mfa-{}", sh.name()));
+    let serial = moto().create_virtual_mfa(&user);
+    let env = TestEnv::new()
+        .with_user(&user)
+        .set_env("AWS_ENDPOINT_URL_STS", &sts.endpoint())
+        .set_env("AWS_ENDPOINT_URL_IAM", &moto().endpoint())
+        .set_env("PATH", &test_path())
+        .set_env("LANG", "C.UTF-8");
+    env.write(
+        "home/.aws/assume-role.yaml",
+        &format!("role_prefix: {PREFIX}\nmfa_serial: {serial}\n"),
+    );
+    let argv: &[&str] = match sh {
+        Sh::Bash => &["bash", "--norc", "--noprofile"],
+        Sh::Zsh => &["zsh", "-f"],
+        Sh::Fish => &["fish", "--no-config"],
+    };
+    let tmux = Tmux::start(&env, argv);
+    // `"init-""done"` shows as typed; init-done only once it ran.
+    tmux.type_line(&format!("{}; echo \"init-\"\"done\"", sh.init("")));
+    tmux.wait_for("init-done");
+    tmux.type_line(&sh.with_status("ar admin"));
+    tmux.wait_for(&format!("MFA code for {serial}:"));
+    tmux.type_line("000000");
+    tmux.wait_for(&format!(
+        "That code was not accepted. MFA code for {serial}:"
+    ));
+    tmux.type_line(GOOD_CODE);
+    let screen = tmux.wait_until("the status of ar", |screen| {
+        screen.lines().any(|l| l.starts_with("rc=") && l.len() > 3)
+    });
+    assert!(
+        screen.lines().any(|l| l == "rc=0"),
+        "{}: {screen}",
+        sh.name()
+    );
+    tmux.type_line("echo \"ROLE=$ASSUME_ROLE_ARN\"");
+    let screen = tmux.wait_for(&format!("ROLE={}", role("admin")));
+    eprintln!(
+        "===== {} under tmux =====\n{}",
+        sh.name(),
+        screen.trim_end()
+    );
+    assert!(!screen.contains("assume-role:"), "{}: {screen}", sh.name());
+    assert_eq!(sts.count("AssumeRole"), 2, "one denied, one accepted");
+}
+
+// ---------------------------------------------------------------------------
+// A terminal, for the MFA prompt
+
+/// A tmux server of its own (socket in the test's directory), running one
+/// shell in `env`; killed on drop.
+struct Tmux<'a> {
+    env: &'a TestEnv,
+    socket: PathBuf,
+}
+
+impl<'a> Tmux<'a> {
+    fn start(env: &'a TestEnv, argv: &[&str]) -> Tmux<'a> {
+        let tmux = Tmux {
+            env,
+            socket: env.root().join("tmux.sock"),
+        };
+        let mut args = vec![
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            "200",
+            "-y",
+            "50",
+            "--",
+        ];
+        args.extend(argv);
+        tmux.tmux(&args);
+        tmux
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = self
+            .env
+            .command("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run tmux ({e}): apt-get install tmux"));
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Types `text` and Enter.
+    fn type_line(&self, text: &str) {
+        self.tmux(&["send-keys", "-l", text]);
+        self.tmux(&["send-keys", "Enter"]);
+    }
+
+    /// The screen and its history.
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-J", "-S", "-"])
+    }
+
+    /// Waits until `text` is on the screen; returns the screen.
+    fn wait_for(&self, text: &str) -> String {
+        self.wait_until(&format!("{text:?}"), |screen| screen.contains(text))
+    }
+
+    /// Waits until `done` holds for the screen; returns the screen.
+    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what} never showed on the terminal:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux<'_> {
+    fn drop(&mut self) {
+        let _ = self
+            .env
+            .command("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
+    }
+}
+
+// ---------------------------------------------------------------------------
+// bash and zsh only
+
+/// `set -euo pipefail` (bash) or `setopt err_exit no_unset pipe_fail`
+/// (zsh), then the whole tour, refreshing at every prompt: no error, no
+/// exit, not even when the hook's call fails (the working directory is
+/// removed while a refresh is due).
+fn strict_mode(sh: Sh) {
+    let (_, env) = user_env("strict", sh, "refresh_before_expiry: 3599s\n");
+    let env = with_project(env);
+    let strict = match sh {
+        Sh::Bash => "set -euo pipefail",
+        Sh::Zsh => "setopt err_exit no_unset pipe_fail",
+        Sh::Fish => unreachable!(),
+    };
+    let arn = &["ASSUME_ROLE_ARN"];
+    let t = Session::new(sh, &env)
+        .step("strict", strict)
+        .step("init", &sh.init(""))
+        .step("idle", &sh.prompts(2))
+        .step("admin", "ar admin --duration 1h")
+        .show("as-admin", arn)
+        .step("status", "ar")
+        .step(
+            "gone",
+            "mkdir \"$OUT/gone\"; cd \"$OUT/gone\"; rmdir \"$OUT/gone\"; sleep 2",
+        )
+        .step("idle-gone", &sh.prompts(2))
+        .step("back", "cd \"$OUT\"")
+        .show("back-out", arn)
+        .step("unset", "ar -u")
+        .step("allow", "assume-role allow \"$PROJ\"")
+        .step("enter", "cd \"$PROJ/sub\"")
+        .show("inside", arn)
+        .step("leave", "cd \"$OUT\"")
+        .show("outside", arn)
+        .step("init-again", &sh.init(""))
+        .step("survive", "echo survived")
+        .run();
+    // The failed refresh says why (how often is another test's concern);
+    // nothing else says anything.
+    let failing = ["gone", "idle-gone", "back"];
+    t.quiet_but(&[&["allow"][..], &failing].concat());
+    for step in failing {
+        for line in t.err(step).lines() {
+            assert!(line.starts_with("assume-role: "), "{}: {line}", sh.name());
+        }
+    }
+    assert_eq!(t.var("as-admin", "ASSUME_ROLE_ARN"), Some(role("admin")));
+    assert_eq!(t.var("back-out", "ASSUME_ROLE_ARN"), Some(role("admin")));
+    assert_eq!(t.var("inside", "ASSUME_ROLE_ARN"), Some(role("deploy")));
+    assert_eq!(t.var("outside", "ASSUME_ROLE_ARN"), None);
+    assert_eq!(t.out("survive"), "survived\n");
+}
+
+/// An alias named like the function (`ar` is also binutils' archiver)
+/// neither breaks the init nor shadows the function.
+fn alias_named_like_the_function(sh: Sh) {
+    let (_, env) = user_env("alias", sh, "");
+    let t = Session::new(sh, &env)
+        .step("alias", "alias ar='echo ALIAS'")
+        .step("init", &sh.init(""))
+        .step("admin", "ar admin")
+        .show("as-admin", &["ASSUME_ROLE_ARN"])
+        .run();
+    t.quiet_but(&[]);
+    assert_eq!(t.out("admin"), "", "{}: the alias ran", sh.name());
+    assert_eq!(t.var("as-admin", "ASSUME_ROLE_ARN"), Some(role("admin")));
+}
+
+#[test]
+fn bash_strict_mode() {
+    strict_mode(Sh::Bash);
+}
+
+#[test]
+fn zsh_strict_mode() {
+    strict_mode(Sh::Zsh);
+}
+
+#[test]
+fn bash_alias_named_like_the_function() {
+    alias_named_like_the_function(Sh::Bash);
+}
+
+#[test]
+fn zsh_alias_named_like_the_function() {
+    alias_named_like_the_function(Sh::Zsh);
+}
+
+// ---------------------------------------------------------------------------
+// bash only
+
+/// PROMPT_COMMAND as bash users have it: unset, a string with or without a
+/// trailing `;`, an array. Evaluating the init twice adds the hook once;
+/// the user's hooks still run and see the `$?` of the command line, both
+/// when the hook does nothing and when it runs the binary.
+#[test]
+fn bash_prompt_command_forms() {
+    let (_, env) = user_env("promptcmd", Sh::Bash, "");
+    let env = with_project(env);
+    let forms = [
+        (
+            "unset PROMPT_COMMAND",
+            "declare -- PROMPT_COMMAND=\"__ar_hook\"",
+        ),
+        (
+            "PROMPT_COMMAND=rec",
+            "declare -- PROMPT_COMMAND=\"__ar_hook;rec\"",
+        ),
+        (
+            "PROMPT_COMMAND='rec;'",
+            "declare -- PROMPT_COMMAND=\"__ar_hook;rec;\"",
+        ),
+        (
+            "PROMPT_COMMAND=(rec rec2)",
+            "declare -a PROMPT_COMMAND=([0]=\"__ar_hook\" [1]=\"rec\" [2]=\"rec2\")",
+        ),
+    ];
+    for (form, declared) in forms {
+        let t = Session::new(Sh::Bash, &env)
+            .step(
+                "setup",
+                &format!("rec() {{ __seen=$?; }}; rec2() {{ __seen2=$?; }}; {form}"),
+            )
+            .step("init", &Sh::Bash.init(""))
+            .step("init-again", &Sh::Bash.init(""))
+            .step("declared", "declare -p PROMPT_COMMAND")
+            .step("false", "false\necho \"seen=${__seen-} ${__seen2-}\"")
+            .step(
+                "cd-false",
+                "cd \"$OUT\"; false\necho \"seen=${__seen-} ${__seen2-} pwd=${__ar_pwd-}\"",
+            )
+            .step("true", "true\necho \"seen=${__seen-} ${__seen2-}\"")
+            .run();
+        t.quiet_but(&[]);
+        assert_eq!(t.out("declared"), format!("{declared}\n"), "{form}");
+        assert_eq!(t.out("declared").matches("__ar_hook").count(), 1, "{form}");
+        let out = env.work().join("elsewhere");
+        let (seen, seen_true) = match form {
+            "unset PROMPT_COMMAND" => (" ", " "),
+            "PROMPT_COMMAND=(rec rec2)" => ("1 1", "0 0"),
+            _ => ("1 ", "0 "),
+        };
+        assert_eq!(t.out("false"), format!("seen={seen}\n"), "{form}");
+        // The hook ran the binary (it noted the directory), and the user's
+        // hooks still saw `false`.
+        assert_eq!(
+            t.out("cd-false"),
+            format!("seen={seen} pwd={}\n", out.display()),
+            "{form}"
+        );
+        assert_eq!(t.out("true"), format!("seen={seen_true}\n"), "{form}");
+    }
+}
+
+/// A project file is trusted only when every project file in effect is:
+/// an untrusted parent (here it would point `role_prefix` at another
+/// account) blocks the trusted child, and the notice names the parent.
+#[test]
+fn bash_untrusted_parent_file_blocks_a_trusted_child() {
+    let sh = Sh::Bash;
+    let (_, env) = user_env("parent", sh, "");
+    let parent = env.work().join("parent");
+    let child = parent.join("child");
+    fs::create_dir_all(&child).unwrap();
+    fs::write(
+        parent.join("assume-role.yaml"),
+        "role_prefix: arn:aws:iam::999999999999:role/evil-\n",
+    )
+    .unwrap();
+    fs::write(child.join("assume-role.yaml"), "role: deploy\n").unwrap();
+    let env = env.set_env("CHILD", child.to_str().unwrap());
+    let t = Session::new(sh, &env)
+        .step("init", &sh.init(""))
+        .step("allow-child", "assume-role allow \"$CHILD\"")
+        .step("enter", "cd \"$CHILD\"")
+        .show("inside", &["ASSUME_ROLE_ARN"])
+        .run();
+    t.quiet_but(&["allow-child", "enter"]);
+    let notice = t.one_line("enter");
+    assert!(
+        notice.contains(&format!("assume-role allow {}", parent.display())),
+        "{notice}"
+    );
+    assert_eq!(t.var("inside", "ASSUME_ROLE_ARN"), None);
+}
+
+/// Exact restore holds for any bytes, not only UTF-8: a Latin-1 value of
+/// a managed variable comes back after `ar admin; ar -u`; or, if the
+/// binary cannot carry it, `ar admin` refuses with one line and changes
+/// nothing. Losing the value is the one wrong answer.
+#[test]
+fn bash_restores_a_value_that_is_not_utf8() {
+    let sh = Sh::Bash;
+    let (_, env) = user_env("latin1", sh, "");
+    let t = Session::new(sh, &env)
+        .env_os(
+            "AWS_DEFAULT_PROFILE",
+            OsString::from_vec(b"caf\xe9".to_vec()),
+        )
+        .step("init", &sh.init(""))
+        .dump("before")
+        .step("admin", &sh.with_status("ar admin"))
+        .dump("during")
+        .step("unset", "[ -z \"${ASSUME_ROLE_ARN-}\" ] || ar -u")
+        .dump("after")
+        .run();
+    let before = t.dump("before");
+    assert!(before.get("AWS_DEFAULT_PROFILE").is_some(), "not set up");
+    if t.out("admin") == "rc=0\n" {
+        t.quiet_but(&[]);
+        assert_same(sh, "after ar -u", &t.dump("after"), &before);
+    } else {
+        t.quiet_but(&["admin"]);
+        assert!(t.one_line("admin").contains("AWS_DEFAULT_PROFILE"));
+        assert_same(sh, "refused ar", &t.dump("during"), &before);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Lint: the init scripts as files
+
+fn need(tool: &str) {
+    let found = Command::new(tool).arg("--version").output();
+    assert!(
+        matches!(found, Ok(ref out) if out.status.success()),
+        "{tool} is missing: apt-get install {tool}"
+    );
+}
+
+const FLAG_SETS: &[&[&str]] = &[&[], &["--no-hook"], &["--cmd", "awsr"]];
+
+fn init_output(env: &TestEnv, shell: &str, flags: &[&str]) -> String {
+    let out = run(env.cmd().args(["init", shell]).args(flags));
+    assert_ok(&out);
+    assert_eq!(stderr(&out), "", "{}", describe(&out));
+    stdout(&out)
+}
+
+#[test]
+fn shellcheck_is_clean_on_the_bash_and_zsh_init() {
+    need("shellcheck");
+    let env = TestEnv::new();
+    for shell in ["bash", "zsh"] {
+        for flags in FLAG_SETS {
+            let script = init_output(&env, shell, flags);
+            let out = run_with_input(
+                env.command("shellcheck")
+                    .args(["--enable=all", "--shell=bash", "-"]),
+                &script,
+            );
+            assert!(
+                out.status.success() && out.stdout.is_empty() && out.stderr.is_empty(),
+                "shellcheck on `init {shell} {}`:\n{}",
+                flags.join(" "),
+                describe(&out)
+            );
+        }
+    }
+}
+
+#[test]
+fn fish_no_execute_is_clean_on_the_fish_init() {
+    need("fish");
+    let env = TestEnv::new();
+    let check = |script: &str| {
+        let file = env.write("check.fish", script);
+        run(env.command("fish").arg("--no-execute").arg(file))
+    };
+    // The check can fail.
+    let broken = check("if true\necho missing end\n");
+    assert!(!broken.status.success() && !broken.stderr.is_empty());
+    for flags in FLAG_SETS {
+        let out = check(&init_output(&env, "fish", flags));
+        assert!(
+            out.status.success() && out.stdout.is_empty() && out.stderr.is_empty(),
+            "fish --no-execute on `init fish {}`:\n{}",
+            flags.join(" "),
+            describe(&out)
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+
+/// One `#[test]` per shell for each test function: `bash::story`, ...
+macro_rules! per_shell {
+    ($($test:ident),* $(,)?) => {
+        mod bash { $( #[test] fn $test() { super::$test(super::Sh::Bash) } )* }
+        mod zsh { $( #[test] fn $test() { super::$test(super::Sh::Zsh) } )* }
+        mod fish { $( #[test] fn $test() { super::$test(super::Sh::Fish) } )* }
+    };
+}
+
+per_shell!(
+    story,
+    base_profile,
+    exact_restore,
+    directory_hook,
+    failed_switch,
+    refresh_at_prompt,
+    failed_refresh_is_reported_once,
+    steady_state,
+    cmd_rename,
+    no_hook,
+    mfa_prompt,
+);
