@@ -3,12 +3,14 @@
 
 use std::collections::HashMap;
 use std::env;
-use std::fs;
+use std::fs::{self, File};
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
+use tempfile::NamedTempFile;
 
 /// One profile's keys.
 pub type Profile = HashMap<String, String>;
@@ -95,13 +97,31 @@ fn read_ini(path: &Path) -> Result<HashMap<String, Profile>> {
         .collect())
 }
 
-/// Sets `pairs` in `[section]` of the credentials file, atomically. Keys
+/// A credentials file update, prepared and holding the file's lock until it
+/// is committed or dropped.
+pub struct CredentialsUpdate {
+    pending: Pending,
+    _lock: File,
+}
+
+impl CredentialsUpdate {
+    pub fn commit(self) -> Result<()> {
+        self.pending.commit()
+    }
+}
+
+/// Prepares setting `pairs` in `[section]` of the credentials file. Keys
 /// already there are replaced in place, others are added at the section's
 /// end; every other byte of the file stays as it was. A symlinked file is
 /// edited at its target; a new file is created 0600. `lock` serialises
 /// writers across processes, so that concurrent updates lose no section.
-pub fn update_credentials(section: &str, pairs: &[(&str, &str)], lock: &Path) -> Result<()> {
-    let _guard = crate::cache::lock(lock)?;
+/// `None` when the file already says so.
+pub fn prepare_credentials(
+    section: &str,
+    pairs: &[(&str, &str)],
+    lock: &Path,
+) -> Result<Option<CredentialsUpdate>> {
+    let guard = crate::cache::lock(lock)?;
     let path = credentials_path();
     let target = match fs::symlink_metadata(&path) {
         Ok(meta) if meta.file_type().is_symlink() => fs::canonicalize(&path)
@@ -115,34 +135,91 @@ pub fn update_credentials(section: &str, pairs: &[(&str, &str)], lock: &Path) ->
     };
     let new = upsert_section(&old, section, pairs);
     if new == old {
-        return Ok(());
+        return Ok(None);
     }
     let dir = target
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    write_atomic(&target, new.as_bytes(), mode)
+    Ok(Some(CredentialsUpdate {
+        pending: Pending::write(&target, new.as_bytes(), mode)?,
+        _lock: guard,
+    }))
 }
 
-/// Writes `bytes` to a temporary file beside `path`, syncs it and renames it
-/// over `path`: readers see the old file or the new one, never a torn one.
-pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let write = || -> std::io::Result<()> {
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".assume-role.")
-            .permissions(fs::Permissions::from_mode(mode))
-            .tempfile_in(dir)?;
-        tmp.write_all(bytes)?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(path).map_err(|e| e.error)?;
+/// A file written in full to a temporary file beside its destination and
+/// synced, not yet in place. Dropping it removes the temporary file.
+pub struct Pending {
+    tmp: NamedTempFile,
+    path: PathBuf,
+}
+
+const TEMP_PREFIX: &str = ".assume-role.";
+
+impl Pending {
+    pub fn write(path: &Path, bytes: &[u8], mode: u32) -> Result<Pending> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        remove_stale_temp_files(dir);
+        let write = || -> std::io::Result<NamedTempFile> {
+            let mut tmp = tempfile::Builder::new()
+                .prefix(TEMP_PREFIX)
+                .permissions(fs::Permissions::from_mode(mode))
+                .tempfile_in(dir)?;
+            tmp.write_all(bytes)?;
+            tmp.as_file().sync_all()?;
+            Ok(tmp)
+        };
+        let tmp = write().with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(Pending {
+            tmp,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Renames the file into place: readers see the old file or the new
+    /// one, never a torn one.
+    pub fn commit(self) -> Result<()> {
+        let path = self.path;
+        self.tmp
+            .persist(&path)
+            .map_err(|e| e.error)
+            .with_context(|| format!("cannot write {}", path.display()))?;
         Ok(())
+    }
+}
+
+/// Writes `bytes` to `path` atomically.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    Pending::write(path, bytes, mode)?.commit()
+}
+
+/// Removes temporary files of ours that a killed process left behind (they
+/// may hold secrets). Young ones may belong to a process still writing.
+fn remove_stale_temp_files(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
     };
-    write().with_context(|| format!("cannot write {}", path.display()))
+    let stale = |entry: &fs::DirEntry| {
+        entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX)
+            && entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > Duration::from_secs(60))
+    };
+    for entry in entries.filter_map(|e| e.ok()).filter(stale) {
+        let _ = fs::remove_file(entry.path());
+    }
 }
 
 /// The text of an INI file with `pairs` set in `[section]`.
+///
+/// Within the section a key line is `key = value` or `key: value`; an
+/// indented line after a key line (blank lines between allowed) continues
+/// that key's value, as in awscli's parser. A managed key keeps its first
+/// place and loses its continuation lines and any duplicates.
 pub fn upsert_section(text: &str, section: &str, pairs: &[(&str, &str)]) -> String {
     let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let mut lines: Vec<String> = text.split_inclusive('\n').map(str::to_owned).collect();
@@ -169,27 +246,42 @@ pub fn upsert_section(text: &str, section: &str, pairs: &[(&str, &str)]) -> Stri
         .position(|l| is_header(l))
         .map_or(lines.len(), |i| start + 1 + i);
 
+    // Which managed key each line of the section belongs to, if any.
+    let mut owner: Option<&str> = None;
+    let mut in_value = false;
     let mut missing: Vec<&(&str, &str)> = pairs.iter().collect();
     let mut remove = Vec::new();
     for (i, line) in lines.iter_mut().enumerate().take(end).skip(start + 1) {
-        let indented = line.starts_with(' ') || line.starts_with('\t');
-        let Some((key, _)) = line.split_once('=') else {
-            continue;
-        };
-        if indented {
+        let trimmed = line.trim();
+        let indented = line.starts_with([' ', '\t']);
+        if trimmed.is_empty() {
             continue;
         }
-        let key = key.trim();
-        if let Some(pos) = missing.iter().position(|(k, _)| *k == key) {
-            let (k, v) = missing.remove(pos);
-            let ending = if line.ends_with('\n') {
-                line_ending(line)
-            } else {
-                ""
-            };
-            *line = format!("{k} = {v}{ending}");
-        } else if pairs.iter().any(|(k, _)| *k == key) {
-            remove.push(i);
+        if indented && in_value {
+            if owner.is_some() {
+                remove.push(i);
+            }
+            continue;
+        }
+        if trimmed.starts_with(['#', ';']) {
+            in_value = false;
+            continue;
+        }
+        let key = trimmed.split(['=', ':']).next().unwrap_or("").trim();
+        in_value = true;
+        owner = pairs.iter().find(|(k, _)| *k == key).map(|(k, _)| *k);
+        let Some(key) = owner else { continue };
+        match missing.iter().position(|(k, _)| *k == key) {
+            Some(pos) => {
+                let (k, v) = missing.remove(pos);
+                let ending = if line.ends_with('\n') {
+                    line_ending(line)
+                } else {
+                    ""
+                };
+                *line = format!("{k} = {v}{ending}");
+            }
+            None => remove.push(i),
         }
     }
     for i in remove.into_iter().rev() {
@@ -277,5 +369,12 @@ mod tests {
             out,
             "[a]\ns3 =\n  aws_access_key_id = nested\naws_access_key_id = ASIANEW\n"
         );
+    }
+
+    #[test]
+    fn colon_keys_indented_keys_and_continuations_are_replaced_whole() {
+        let text = "[a]\n  aws_access_key_id: OLD\n    OLD-2\n\n    OLD-3\nregion = x\n";
+        let out = upsert_section(text, "a", &KEYS[..1]);
+        assert_eq!(out, "[a]\naws_access_key_id = ASIANEW\n\nregion = x\n");
     }
 }

@@ -19,7 +19,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::aws_files::write_atomic;
+use crate::aws_files::{Pending, write_atomic};
 use crate::warn;
 
 /// Temporary credentials. `Debug` never shows the secrets.
@@ -44,7 +44,9 @@ impl fmt::Debug for Credentials {
 impl Credentials {
     /// Usable while `now < expiration − margin`.
     pub fn fresh(&self, margin: Duration) -> bool {
-        SystemTime::now() + margin < self.expiration
+        SystemTime::now()
+            .checked_add(margin)
+            .is_some_and(|t| t < self.expiration)
     }
 }
 
@@ -145,11 +147,10 @@ impl Cache {
 
     /// The cached credentials for `key`, if any (whatever their expiry).
     pub fn credentials(&self, key: &Key) -> Option<Credentials> {
-        let entry: Entry = self.read_json(&self.path(key, "creds.json"))?;
+        let path = self.path(key, "creds.json");
+        let entry: Entry = self.read_json(&path)?;
         if entry.key != key.text {
-            warn(format_args!(
-                "ignoring a cache entry that belongs to another role"
-            ));
+            self.warn_once(&path, "ignoring a cache entry that belongs to another role");
             return None;
         }
         Some(entry.credentials)
@@ -161,19 +162,21 @@ impl Cache {
         (entry.key == key.text && entry.obtained >= since).then_some(entry.credentials)
     }
 
-    pub fn store_credentials(
+    /// Writes the entry for `key` beside its place; the caller commits it.
+    pub fn prepare_credentials(
         &self,
         key: &Key,
         role_arn: &str,
         credentials: &Credentials,
-    ) -> Result<()> {
+    ) -> Result<Pending> {
         let entry = Entry {
             key: key.text.clone(),
             role_arn: role_arn.to_owned(),
             obtained: SystemTime::now(),
             credentials: credentials.clone(),
         };
-        write_json(&self.path(key, "creds.json"), &entry)
+        let bytes = serde_json::to_vec(&entry).expect("cache entries serialise");
+        Pending::write(&self.path(key, "creds.json"), &bytes, 0o600)
     }
 
     /// Every cached role, for completion and status.
@@ -312,7 +315,8 @@ mod tests {
         let admin = Key::new(&["id", "arn:aws:iam::1:role/admin"]);
         let team_admin = Key::new(&["id", "arn:aws:iam::1:role/team/admin"]);
         cache
-            .store_credentials(&admin, "arn:aws:iam::1:role/admin", &creds(3600))
+            .prepare_credentials(&admin, "arn:aws:iam::1:role/admin", &creds(3600))
+            .and_then(Pending::commit)
             .unwrap();
         assert!(cache.credentials(&admin).is_some());
         assert!(cache.credentials(&team_admin).is_none());
@@ -333,7 +337,10 @@ mod tests {
         fs::write(cache.path(&key, "creds.json"), b"{\"key\": tru").unwrap();
         assert!(cache.credentials(&key).is_none());
         let other = Key::new(&["b"]);
-        cache.store_credentials(&other, "arn", &creds(60)).unwrap();
+        cache
+            .prepare_credentials(&other, "arn", &creds(60))
+            .and_then(Pending::commit)
+            .unwrap();
         fs::copy(
             cache.path(&other, "creds.json"),
             cache.path(&key, "creds.json"),

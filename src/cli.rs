@@ -213,7 +213,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         return Ok(Duration::from_secs(secs));
     }
     humantime::parse_duration(text)
-        .map_err(|_| format!("`{text}` is not a duration; write it like 90s, 15m or 1h30m"))
+        .map_err(|_| format!("{text:?} is not a duration; write it like 90s, 15m or 1h30m"))
 }
 
 #[cfg(test)]

@@ -114,12 +114,12 @@ impl Config {
                 .unwrap_or_default();
             let message = e.to_string();
             let message = message.split(" at line ").next().unwrap_or(&message);
-            anyhow::anyhow!("{}:{at}: {message}", file.display())
+            anyhow::anyhow!("{}:{at}: {}", file.display(), crate::one_line(message))
         })?;
         let parsed = parsed.unwrap_or_default();
         for key in parsed.unknown.keys() {
             warn(format_args!(
-                "{}: unknown key `{key}` ignored",
+                "{}: unknown key {key:?} ignored",
                 file.display()
             ));
         }

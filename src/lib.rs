@@ -31,9 +31,7 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(err) => {
-            let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
-            let line = chain.join(": ").replace('\n', " ");
-            let _ = writeln!(io::stderr(), "assume-role: {line}");
+            report(&err);
             ExitCode::FAILURE
         }
     }
@@ -57,7 +55,22 @@ impl fmt::Display for Usage {
 
 impl std::error::Error for Usage {}
 
+/// An error as one line on stderr: its causes, outermost first.
+pub fn report(err: &anyhow::Error) {
+    let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
+    let _ = writeln!(io::stderr(), "assume-role: {}", one_line(&chain.join(": ")));
+}
+
 /// A one-line warning on stderr.
 pub fn warn(message: fmt::Arguments) {
-    let _ = writeln!(io::stderr(), "assume-role: warning: {message}");
+    let _ = writeln!(
+        io::stderr(),
+        "assume-role: warning: {}",
+        one_line(&message.to_string())
+    );
+}
+
+/// Messages are one line, whatever a file or a value held.
+pub(crate) fn one_line(text: &str) -> String {
+    text.replace(['\r', '\n'], " ")
 }

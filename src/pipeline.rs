@@ -155,46 +155,74 @@ fn obtain(target: &Target, config: &Config, args: &RoleArgs) -> Result<Credentia
     };
     let aws = Aws::connect(target.source_profile.as_deref(), timeout)?;
     let identity_key = Key::new(&[&identity]);
-    let mut who = match cache.identity(&identity_key) {
-        Some(who) => who,
-        None => {
-            let me = aws.whoami()?;
-            let name = me
-                .user_name
-                .clone()
-                .unwrap_or_else(|| me.arn.rsplit('/').next().unwrap_or("").to_owned());
-            let who = Identity {
-                session_name: session_name(&name),
-                user_name: me.user_name,
-                account: Some(me.account),
-                ..Identity::default()
-            };
-            cache.store_identity(&identity_key, &who)?;
-            who
-        }
-    };
+    let mut who = remembered_identity(&cache, &identity_key, &aws)?;
     let session = target
         .session_name
         .as_deref()
         .map(session_name)
         .unwrap_or_else(|| who.session_name.clone());
-    let before = (who.mfa.clone(), who.device.clone());
+    let learned = (who.mfa.get(&target.role_arn).cloned(), who.device.clone());
     let credentials = assume_with_mfa(&aws, target, &session, &mut who, args)?;
-    if (who.mfa.clone(), who.device.clone()) != before {
-        cache.store_identity(&identity_key, &who)?;
+    if (who.mfa.get(&target.role_arn).cloned(), who.device.clone()) != learned {
+        // Merge into what other processes may have learned meanwhile.
+        let _guard = cache.lock(&identity_key)?;
+        let mut latest = cache.identity(&identity_key).unwrap_or_else(|| who.clone());
+        match who.mfa.get(&target.role_arn) {
+            Some(serial) => latest.mfa.insert(target.role_arn.clone(), serial.clone()),
+            None => latest.mfa.remove(&target.role_arn),
+        };
+        latest.device = who.device.clone().or(latest.device);
+        cache.store_identity(&identity_key, &latest)?;
     }
 
-    if let Some(profile) = &target.profile_name {
-        let c = &credentials;
-        let pairs = [
-            ("aws_access_key_id", c.access_key_id.as_str()),
-            ("aws_secret_access_key", c.secret_access_key.as_str()),
-            ("aws_session_token", c.session_token.as_str()),
-        ];
-        aws_files::update_credentials(profile, &pairs, &cache.credentials_file_lock())?;
+    // Both files are written in full before either is put in place, so a
+    // failure (a full disk) leaves both as they were; the cache goes first,
+    // so a kill in between leaves the awscli profile with older, valid keys.
+    let profile_update = match &target.profile_name {
+        Some(profile) => {
+            let c = &credentials;
+            let pairs = [
+                ("aws_access_key_id", c.access_key_id.as_str()),
+                ("aws_secret_access_key", c.secret_access_key.as_str()),
+                ("aws_session_token", c.session_token.as_str()),
+            ];
+            aws_files::prepare_credentials(profile, &pairs, &cache.credentials_file_lock())?
+        }
+        None => None,
+    };
+    cache
+        .prepare_credentials(&key, &target.role_arn, &credentials)?
+        .commit()?;
+    if let Some(update) = profile_update {
+        update.commit()?;
     }
-    cache.store_credentials(&key, &target.role_arn, &credentials)?;
     Ok(credentials)
+}
+
+/// The session name and the rest known of the base identity: from the
+/// cache, else looked up once (under a lock, so that concurrent cold calls
+/// for several roles look it up once).
+fn remembered_identity(cache: &Cache, key: &Key, aws: &Aws) -> Result<Identity> {
+    if let Some(who) = cache.identity(key) {
+        return Ok(who);
+    }
+    let _guard = cache.lock(key)?;
+    if let Some(who) = cache.identity(key) {
+        return Ok(who);
+    }
+    let me = aws.whoami()?;
+    let name = me
+        .user_name
+        .clone()
+        .unwrap_or_else(|| me.arn.rsplit('/').next().unwrap_or("").to_owned());
+    let who = Identity {
+        session_name: session_name(&name),
+        user_name: me.user_name,
+        account: Some(me.account),
+        ..Identity::default()
+    };
+    cache.store_identity(key, &who)?;
+    Ok(who)
 }
 
 /// AssumeRole, with MFA when configured or when learned to be needed:

@@ -543,7 +543,7 @@ fn unknown_key_is_a_warning_and_the_call_works() {
     assert_eq!(err.lines().count(), 1, "{}", describe(&output));
     assert!(
         err.starts_with("assume-role: warning: ")
-            && err.contains("`role_prefx`")
+            && err.contains("\"role_prefx\"")
             && err.contains(&file.display().to_string()),
         "{err}"
     );

@@ -23,7 +23,7 @@ use crate::config::{self, Config};
 use crate::pipeline::{self, Assumed};
 use crate::shell::Shell;
 use crate::trust::{self, Trust};
-use crate::warn;
+use crate::{report, warn};
 
 const STATE_VAR: &str = "__AR_STATE";
 const SHELL_VARS: &[&str] = &[
@@ -183,11 +183,6 @@ fn hook(
     switch_to(shell, &assumed, &base()?, &next)
 }
 
-fn report(err: &anyhow::Error) {
-    let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
-    let _ = writeln!(io::stderr(), "assume-role: {}", chain.join(": "));
-}
-
 /// The role the nearest `assume-role.yaml` names, when every project file
 /// in effect is trusted; otherwise a one-line notice and `None`.
 fn directory_role(dir: &Path) -> Result<Option<(String, PathBuf)>> {
@@ -224,7 +219,11 @@ fn refresh_due(state: &State, expiry: Option<&str>) -> bool {
     let margin = Config::load(&state.dir, state.options.config.as_deref())
         .map(|c| c.refresh_before_expiry())
         .unwrap_or_default();
-    expiry.is_none_or(|expiry| SystemTime::now() + margin >= expiry)
+    expiry.is_none_or(|expiry| {
+        SystemTime::now()
+            .checked_add(margin)
+            .is_none_or(|t| t >= expiry)
+    })
 }
 
 /// Statements that switch the shell to `assumed`, keeping `orig` to
