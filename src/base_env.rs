@@ -82,10 +82,10 @@ pub fn prepare() {
     }
     if env::var_os(ROLE_VAR).is_some() {
         // A profile we wrote for those same credentials is theirs too.
-        if let (Ok(profile), Ok(key)) = (env::var("AWS_PROFILE"), env::var("AWS_ACCESS_KEY_ID")) {
-            if crate::aws_files::profile_holds(&profile, &key) {
-                apply("AWS_PROFILE", None);
-            }
+        if let (Ok(profile), Ok(key)) = (env::var("AWS_PROFILE"), env::var("AWS_ACCESS_KEY_ID"))
+            && crate::aws_files::profile_holds(&profile, &key)
+        {
+            apply("AWS_PROFILE", None);
         }
         for name in [
             "AWS_ACCESS_KEY_ID",

@@ -173,6 +173,7 @@ pub struct ShellHookArgs {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process
 pub enum ShellAction {
     /// `ar ROLE`: switch the shell to a role.
     Switch(SwitchArgs),

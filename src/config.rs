@@ -166,10 +166,11 @@ pub fn discover(dir: &Path) -> Vec<PathBuf> {
         .map(|d| d.join(FILE_NAME))
         .filter(|f| f.is_file())
         .collect();
-    if let Some(home) = home_file() {
-        if home.is_file() && !files.contains(&home) {
-            files.push(home);
-        }
+    if let Some(home) = home_file()
+        && home.is_file()
+        && !files.contains(&home)
+    {
+        files.push(home);
     }
     files
 }

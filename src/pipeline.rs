@@ -131,10 +131,10 @@ fn obtain(target: &Target, config: &Config, args: &RoleArgs) -> Result<Credentia
         &duration,
     ]);
     let margin = config.refresh_before_expiry();
-    if !args.force_refresh {
-        if let Some(c) = cache.credentials(&key).filter(|c| c.fresh(margin)) {
-            return Ok(c);
-        }
+    if !args.force_refresh
+        && let Some(c) = cache.credentials(&key).filter(|c| c.fresh(margin))
+    {
+        return Ok(c);
     }
 
     let started = SystemTime::now();

@@ -193,13 +193,13 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug + 'static,
 {
-    if let SdkError::ServiceError(service) = &err {
-        if let Some(code) = service.err().code() {
-            return match service.err().message() {
-                Some(message) => format!("{code}: {}", one_line(message)),
-                None => code.to_owned(),
-            };
-        }
+    if let SdkError::ServiceError(service) = &err
+        && let Some(code) = service.err().code()
+    {
+        return match service.err().message() {
+            Some(message) => format!("{code}: {}", one_line(message)),
+            None => code.to_owned(),
+        };
     }
     if is_timeout(&err) {
         return "timed out waiting for AWS (ASSUME_ROLE_TIMEOUT sets how long to wait)".to_owned();

@@ -11,7 +11,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
-use std::sync::OnceLock;
+use std::sync::Once;
 use std::time::{Duration, SystemTime};
 
 use common::*;
@@ -29,33 +29,14 @@ const DEAD: &str = "http://127.0.0.1:9";
 /// name IAM would not allow beside `admin`, works without one). It is
 /// killed when the test process exits (statics are never dropped).
 fn moto() -> &'static Moto {
-    static MOTO: OnceLock<Moto> = OnceLock::new();
-    MOTO.get_or_init(|| {
-        let moto = Moto::start();
-        kill_at_exit(moto.pid());
+    static ROLES: Once = Once::new();
+    let moto = shared_moto();
+    ROLES.call_once(|| {
         for role in ["admin", "ops"] {
             moto.create_role(role);
         }
-        moto
-    })
-}
-
-fn kill_at_exit(pid: u32) {
-    use std::sync::atomic::{AtomicI32, Ordering};
-    static PID: AtomicI32 = AtomicI32::new(0);
-    unsafe extern "C" {
-        fn atexit(callback: extern "C" fn()) -> i32;
-        safe fn kill(pid: i32, signal: i32) -> i32;
-    }
-    extern "C" fn stop() {
-        let pid = PID.load(Ordering::SeqCst);
-        if pid > 0 {
-            kill(pid, 9);
-        }
-    }
-    PID.store(pid as i32, Ordering::SeqCst);
-    // SAFETY: registers a plain function that only calls kill(2).
-    assert_eq!(unsafe { atexit(stop) }, 0, "atexit failed");
+    });
+    moto
 }
 
 /// A fresh moto user `name` and an environment that uses it against moto.

@@ -21,11 +21,11 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::Ordering;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::shared_moto as moto;
 use common::*;
 
 const ACCOUNT: &str = "123456789012";
@@ -53,33 +53,6 @@ const SIG_IGN: usize = 1;
 const RLIMIT_FSIZE: i32 = 1;
 
 // ------------------------------------------------------------------ support
-
-/// The moto server shared by this file's tests; killed at exit.
-fn moto() -> &'static Moto {
-    static MOTO: OnceLock<Moto> = OnceLock::new();
-    MOTO.get_or_init(|| {
-        let moto = Moto::start();
-        kill_at_exit(moto.pid());
-        moto
-    })
-}
-
-fn kill_at_exit(pid: u32) {
-    use std::sync::atomic::AtomicI32;
-    static PID: AtomicI32 = AtomicI32::new(0);
-    unsafe extern "C" {
-        fn atexit(callback: extern "C" fn()) -> i32;
-    }
-    extern "C" fn stop() {
-        let pid = PID.load(Ordering::SeqCst);
-        if pid > 0 {
-            kill(pid, SIGKILL);
-        }
-    }
-    PID.store(pid as i32, Ordering::SeqCst);
-    // SAFETY: registers a plain function that only calls kill(2).
-    assert_eq!(unsafe { atexit(stop) }, 0, "atexit failed");
-}
 
 fn prefix_config(env: &TestEnv) {
     env.write("work/assume-role.yaml", &format!("role_prefix: {PREFIX}\n"));

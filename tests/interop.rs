@@ -6,18 +6,13 @@ mod common;
 
 use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use common::shared_moto as moto;
 use common::*;
 
 const PREFIX: &str = "arn:aws:iam::123456789012:role/";
 const BIN: &str = env!("CARGO_BIN_EXE_assume-role");
-
-fn moto() -> &'static Moto {
-    static MOTO: OnceLock<Moto> = OnceLock::new();
-    MOTO.get_or_init(Moto::start)
-}
 
 /// A user of their own, with role_prefix in ~/.aws/assume-role.yaml and the
 /// venv's awscli on PATH.

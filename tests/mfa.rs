@@ -8,8 +8,8 @@ mod common;
 use std::fs;
 use std::path::PathBuf;
 use std::process::Output;
-use std::sync::OnceLock;
 
+use common::shared_moto as moto;
 use common::*;
 
 const GOOD: &str = "123456";
@@ -17,34 +17,6 @@ const PREFIX: &str = "arn:aws:iam::123456789012:role/";
 const ADMIN: &str = "arn:aws:iam::123456789012:role/admin";
 /// Nothing listens there: any request to it fails at once.
 const DEAD: &str = "http://127.0.0.1:9";
-
-/// The moto server of this file (IAM only), killed when the process exits.
-fn moto() -> &'static Moto {
-    static MOTO: OnceLock<Moto> = OnceLock::new();
-    MOTO.get_or_init(|| {
-        let moto = Moto::start();
-        kill_at_exit(moto.pid());
-        moto
-    })
-}
-
-fn kill_at_exit(pid: u32) {
-    use std::sync::atomic::{AtomicI32, Ordering};
-    static PID: AtomicI32 = AtomicI32::new(0);
-    unsafe extern "C" {
-        fn atexit(callback: extern "C" fn()) -> i32;
-        safe fn kill(pid: i32, signal: i32) -> i32;
-    }
-    extern "C" fn stop() {
-        let pid = PID.load(Ordering::SeqCst);
-        if pid > 0 {
-            kill(pid, 9);
-        }
-    }
-    PID.store(pid as i32, Ordering::SeqCst);
-    // SAFETY: registers a plain function that only calls kill(2).
-    assert_eq!(unsafe { atexit(stop) }, 0, "atexit failed");
-}
 
 /// One test's world: its own fake STS (so that counts are its own), a moto
 /// user with an MFA device, and an environment using both.

@@ -24,10 +24,10 @@ use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use assume_role::base_env::MANAGED;
+use common::shared_moto as moto;
 use common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_assume-role");
@@ -52,35 +52,6 @@ fn role(name: &str) -> String {
 
 // ---------------------------------------------------------------------------
 // moto and the test environments
-
-/// The moto server of this file, killed when the test process exits
-/// (statics are never dropped).
-fn moto() -> &'static Moto {
-    static MOTO: OnceLock<Moto> = OnceLock::new();
-    MOTO.get_or_init(|| {
-        let moto = Moto::start();
-        kill_at_exit(moto.pid());
-        moto
-    })
-}
-
-fn kill_at_exit(pid: u32) {
-    use std::sync::atomic::{AtomicI32, Ordering};
-    static PID: AtomicI32 = AtomicI32::new(0);
-    unsafe extern "C" {
-        fn atexit(callback: extern "C" fn()) -> i32;
-        safe fn kill(pid: i32, signal: i32) -> i32;
-    }
-    extern "C" fn stop() {
-        let pid = PID.load(Ordering::SeqCst);
-        if pid > 0 {
-            kill(pid, 9);
-        }
-    }
-    PID.store(pid as i32, Ordering::SeqCst);
-    // SAFETY: registers a plain function that only calls kill(2).
-    assert_eq!(unsafe { atexit(stop) }, 0, "atexit failed");
-}
 
 /// PATH with our binary first (a stale `assume-role` may be installed
 /// elsewhere), then the virtualenv's `aws`.

@@ -14,6 +14,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -190,6 +192,34 @@ pub struct User {
     pub access_key_id: String,
     pub secret_access_key: String,
     pub arn: String,
+}
+
+/// The moto server shared by one test binary's tests: started on first use,
+/// killed when the process exits (a static is never dropped).
+pub fn shared_moto() -> &'static Moto {
+    static MOTO: OnceLock<Moto> = OnceLock::new();
+    MOTO.get_or_init(|| {
+        let moto = Moto::start();
+        kill_at_exit(moto.pid());
+        moto
+    })
+}
+
+fn kill_at_exit(pid: u32) {
+    static PID: AtomicI32 = AtomicI32::new(0);
+    unsafe extern "C" {
+        fn atexit(callback: extern "C" fn()) -> i32;
+        safe fn kill(pid: i32, signal: i32) -> i32;
+    }
+    extern "C" fn stop() {
+        let pid = PID.load(Ordering::SeqCst);
+        if pid > 0 {
+            kill(pid, 9);
+        }
+    }
+    PID.store(pid as i32, Ordering::SeqCst);
+    // SAFETY: registers a plain function that only calls kill(2).
+    assert_eq!(unsafe { atexit(stop) }, 0, "atexit failed");
 }
 
 /// A moto server on a free port of 127.0.0.1, killed on drop.
