@@ -813,7 +813,10 @@ fn directory_hook(sh: Sh) {
 
     let notice = t.one_line("enter-untrusted");
     assert!(
-        notice.contains(&format!("assume-role allow {}", proj.display())),
+        notice.contains(&format!(
+            "assume-role allow {}",
+            shell_escape::unix::escape(proj.to_string_lossy())
+        )),
         "{name}: {notice}"
     );
     assert_eq!(t.var("untrusted", "ASSUME_ROLE_ARN"), None);
@@ -1399,7 +1402,10 @@ fn bash_untrusted_parent_file_blocks_a_trusted_child() {
     t.quiet_but(&["allow-child", "enter"]);
     let notice = t.one_line("enter");
     assert!(
-        notice.contains(&format!("assume-role allow {}", parent.display())),
+        notice.contains(&format!(
+            "assume-role allow {}",
+            shell_escape::unix::escape(parent.to_string_lossy())
+        )),
         "{notice}"
     );
     assert_eq!(t.var("inside", "ASSUME_ROLE_ARN"), None);

@@ -193,7 +193,9 @@ fn directory_role(dir: &Path) -> Result<Option<(String, PathBuf)>> {
     let home = config::home_file();
     for file in config.files.iter().filter(|f| Some(*f) != home.as_ref()) {
         let shown = file.display();
-        let parent = file.parent().unwrap_or(Path::new("/")).display();
+        // Quoted where needed, so that the advice can be pasted into a shell.
+        let parent = file.parent().unwrap_or(Path::new("/")).to_string_lossy();
+        let parent = shell_escape::unix::escape(parent);
         match trust::state(file)? {
             Trust::Allowed => continue,
             Trust::Denied => return Ok(None),
