@@ -44,7 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'assume-role' -ScriptBlock {
             [CompletionResult]::new('roles', 'roles', [CompletionResultType]::ParameterValue, 'List the role names known locally (what completion offers)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a static completion script')
             [CompletionResult]::new('credential-process', 'credential-process', [CompletionResultType]::ParameterValue, 'Print credentials in the JSON that `credential_process` in ~/.aws/config reads')
-            [CompletionResult]::new('__shell', '__shell', [CompletionResultType]::ParameterValue, 'Used by the shell integration; not for direct use')
+            [CompletionResult]::new('__shell', '__shell', [CompletionResultType]::ParameterValue, 'Used by the shell integration; not for direct use. Its stdout is evaluated by the shell, so it never prints help there')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -99,12 +99,9 @@ Register-ArgumentCompleter -Native -CommandName 'assume-role' -ScriptBlock {
             break
         }
         'assume-role;__shell' {
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('switch', 'switch', [CompletionResultType]::ParameterValue, '`ar ROLE`: switch the shell to a role')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, '`ar -u`: restore the environment from before')
             [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'The prompt hook: the directory changed or the credentials are due')
-            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'assume-role;__shell;switch' {
@@ -119,37 +116,12 @@ Register-ArgumentCompleter -Native -CommandName 'assume-role' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read only this configuration file instead of looking for assume-role.yaml')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Ignore the cache and call AssumeRole again')
             [CompletionResult]::new('--force-refresh', '--force-refresh', [CompletionResultType]::ParameterName, 'Ignore the cache and call AssumeRole again')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'assume-role;__shell;restore' {
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'assume-role;__shell;hook' {
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            break
-        }
-        'assume-role;__shell;help' {
-            [CompletionResult]::new('switch', 'switch', [CompletionResultType]::ParameterValue, '`ar ROLE`: switch the shell to a role')
-            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, '`ar -u`: restore the environment from before')
-            [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'The prompt hook: the directory changed or the credentials are due')
-            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
-            break
-        }
-        'assume-role;__shell;help;switch' {
-            break
-        }
-        'assume-role;__shell;help;restore' {
-            break
-        }
-        'assume-role;__shell;help;hook' {
-            break
-        }
-        'assume-role;__shell;help;help' {
             break
         }
         'assume-role;help' {
@@ -160,7 +132,7 @@ Register-ArgumentCompleter -Native -CommandName 'assume-role' -ScriptBlock {
             [CompletionResult]::new('roles', 'roles', [CompletionResultType]::ParameterValue, 'List the role names known locally (what completion offers)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a static completion script')
             [CompletionResult]::new('credential-process', 'credential-process', [CompletionResultType]::ParameterValue, 'Print credentials in the JSON that `credential_process` in ~/.aws/config reads')
-            [CompletionResult]::new('__shell', '__shell', [CompletionResultType]::ParameterValue, 'Used by the shell integration; not for direct use')
+            [CompletionResult]::new('__shell', '__shell', [CompletionResultType]::ParameterValue, 'Used by the shell integration; not for direct use. Its stdout is evaluated by the shell, so it never prints help there')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }

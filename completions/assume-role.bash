@@ -43,9 +43,6 @@ _assume__role() {
             assume__role,status)
                 cmd="assume__role__subcmd__status"
                 ;;
-            assume__role__subcmd____shell,help)
-                cmd="assume__role__subcmd____shell__subcmd__help"
-                ;;
             assume__role__subcmd____shell,hook)
                 cmd="assume__role__subcmd____shell__subcmd__hook"
                 ;;
@@ -54,18 +51,6 @@ _assume__role() {
                 ;;
             assume__role__subcmd____shell,switch)
                 cmd="assume__role__subcmd____shell__subcmd__switch"
-                ;;
-            assume__role__subcmd____shell__subcmd__help,help)
-                cmd="assume__role__subcmd____shell__subcmd__help__subcmd__help"
-                ;;
-            assume__role__subcmd____shell__subcmd__help,hook)
-                cmd="assume__role__subcmd____shell__subcmd__help__subcmd__hook"
-                ;;
-            assume__role__subcmd____shell__subcmd__help,restore)
-                cmd="assume__role__subcmd____shell__subcmd__help__subcmd__restore"
-                ;;
-            assume__role__subcmd____shell__subcmd__help,switch)
-                cmd="assume__role__subcmd____shell__subcmd__help__subcmd__switch"
                 ;;
             assume__role__subcmd__help,__shell)
                 cmd="assume__role__subcmd__help__subcmd____shell"
@@ -164,7 +149,7 @@ _assume__role() {
             return 0
             ;;
         assume__subcmd__role__subcmd____shell)
-            opts="-h --help bash zsh fish powershell switch restore hook help"
+            opts="bash zsh fish powershell switch restore hook"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -177,78 +162,8 @@ _assume__role() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        assume__subcmd__role__subcmd____shell__subcmd__help)
-            opts="switch restore hook help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        assume__subcmd__role__subcmd____shell__subcmd__help__subcmd__help)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        assume__subcmd__role__subcmd____shell__subcmd__help__subcmd__hook)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        assume__subcmd__role__subcmd____shell__subcmd__help__subcmd__restore)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        assume__subcmd__role__subcmd____shell__subcmd__help__subcmd__switch)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         assume__subcmd__role__subcmd____shell__subcmd__hook)
-            opts="-h --help"
+            opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -262,7 +177,7 @@ _assume__role() {
             return 0
             ;;
         assume__subcmd__role__subcmd____shell__subcmd__restore)
-            opts="-h --help"
+            opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -276,7 +191,7 @@ _assume__role() {
             return 0
             ;;
         assume__subcmd__role__subcmd____shell__subcmd__switch)
-            opts="-r -f -h --role --force-refresh --role-session-name --duration --region --external-id --mfa-serial --mfa-token --config --help"
+            opts="-r -f --role --force-refresh --role-session-name --duration --region --external-id --mfa-serial --mfa-token --config"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -662,7 +577,12 @@ fi
 _assume_role_with_roles() {
     local prev="${COMP_WORDS[COMP_CWORD-1]}" cur="${COMP_WORDS[COMP_CWORD]}"
     if [[ "${prev}" == "--role" || "${prev}" == "-r" ]]; then
-        mapfile -t COMPREPLY < <(compgen -W "$(command assume-role roles 2>/dev/null)" -- "${cur}")
+        # Not `compgen -W`: it would expand `$(…)` in a name from a cloned repo.
+        local role
+        COMPREPLY=()
+        while IFS= read -r role; do
+            [[ "${role}" == "${cur}"* ]] && COMPREPLY+=("${role}")
+        done < <(command assume-role roles 2>/dev/null)
         return 0
     fi
     _assume__role "$@"

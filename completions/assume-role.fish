@@ -48,7 +48,7 @@ complete -c assume-role -n "__fish_assume_role_needs_command" -a "status" -d 'Sh
 complete -c assume-role -n "__fish_assume_role_needs_command" -a "roles" -d 'List the role names known locally (what completion offers)'
 complete -c assume-role -n "__fish_assume_role_needs_command" -a "completions" -d 'Print a static completion script'
 complete -c assume-role -n "__fish_assume_role_needs_command" -a "credential-process" -d 'Print credentials in the JSON that `credential_process` in ~/.aws/config reads'
-complete -c assume-role -n "__fish_assume_role_needs_command" -a "__shell" -d 'Used by the shell integration; not for direct use'
+complete -c assume-role -n "__fish_assume_role_needs_command" -a "__shell" -d 'Used by the shell integration; not for direct use. Its stdout is evaluated by the shell, so it never prints help there'
 complete -c assume-role -n "__fish_assume_role_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c assume-role -n "__fish_assume_role_using_subcommand init" -l cmd -d 'Name of the function to define instead of `ar`' -r
 complete -c assume-role -n "__fish_assume_role_using_subcommand init" -l no-hook -d 'Do not install the directory-change hook'
@@ -70,11 +70,9 @@ complete -c assume-role -n "__fish_assume_role_using_subcommand credential-proce
 complete -c assume-role -n "__fish_assume_role_using_subcommand credential-process" -l config -d 'Read only this configuration file instead of looking for assume-role.yaml' -r -F
 complete -c assume-role -n "__fish_assume_role_using_subcommand credential-process" -s f -l force-refresh -d 'Ignore the cache and call AssumeRole again'
 complete -c assume-role -n "__fish_assume_role_using_subcommand credential-process" -s h -l help -d 'Print help'
-complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and not __fish_seen_subcommand_from switch restore hook help" -s h -l help -d 'Print help'
-complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and not __fish_seen_subcommand_from switch restore hook help" -a "switch" -d '`ar ROLE`: switch the shell to a role'
-complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and not __fish_seen_subcommand_from switch restore hook help" -a "restore" -d '`ar -u`: restore the environment from before'
-complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and not __fish_seen_subcommand_from switch restore hook help" -a "hook" -d 'The prompt hook: the directory changed or the credentials are due'
-complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and not __fish_seen_subcommand_from switch restore hook help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and not __fish_seen_subcommand_from switch restore hook" -a "switch" -d '`ar ROLE`: switch the shell to a role'
+complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and not __fish_seen_subcommand_from switch restore hook" -a "restore" -d '`ar -u`: restore the environment from before'
+complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and not __fish_seen_subcommand_from switch restore hook" -a "hook" -d 'The prompt hook: the directory changed or the credentials are due'
 complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from switch" -s r -l role -d 'Role to assume: a full ARN, a name appended to `role_prefix`, or a `[profile NAME]` with `role_arn` in ~/.aws/config' -r
 complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from switch" -l role-session-name -d 'Session name shown in CloudTrail (default: your IAM user name)' -r
 complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from switch" -l duration -d 'Requested session length, e.g. `1h`, `90m`, `3600s` (default 1h)' -r
@@ -84,13 +82,6 @@ complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __f
 complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from switch" -l mfa-token -d 'Current MFA code, for scripts without a terminal' -r
 complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from switch" -l config -d 'Read only this configuration file instead of looking for assume-role.yaml' -r -F
 complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from switch" -s f -l force-refresh -d 'Ignore the cache and call AssumeRole again'
-complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from switch" -s h -l help -d 'Print help'
-complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help'
-complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from hook" -s h -l help -d 'Print help'
-complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from help" -f -a "switch" -d '`ar ROLE`: switch the shell to a role'
-complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from help" -f -a "restore" -d '`ar -u`: restore the environment from before'
-complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from help" -f -a "hook" -d 'The prompt hook: the directory changed or the credentials are due'
-complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process __shell help" -f -a "init" -d 'Print the shell integration to evaluate in your shell\'s rc file'
 complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process __shell help" -f -a "allow" -d 'Trust the assume-role.yaml of DIR (default: the nearest one) for the directory hook'
 complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process __shell help" -f -a "deny" -d 'Stop trusting the assume-role.yaml of DIR'
@@ -98,7 +89,7 @@ complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __
 complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process __shell help" -f -a "roles" -d 'List the role names known locally (what completion offers)'
 complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process __shell help" -f -a "completions" -d 'Print a static completion script'
 complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process __shell help" -f -a "credential-process" -d 'Print credentials in the JSON that `credential_process` in ~/.aws/config reads'
-complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process __shell help" -f -a "__shell" -d 'Used by the shell integration; not for direct use'
+complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process __shell help" -f -a "__shell" -d 'Used by the shell integration; not for direct use. Its stdout is evaluated by the shell, so it never prints help there'
 complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process __shell help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c assume-role -n "__fish_assume_role_using_subcommand help; and __fish_seen_subcommand_from __shell" -f -a "switch" -d '`ar ROLE`: switch the shell to a role'
 complete -c assume-role -n "__fish_assume_role_using_subcommand help; and __fish_seen_subcommand_from __shell" -f -a "restore" -d '`ar -u`: restore the environment from before'

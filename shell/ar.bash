@@ -28,9 +28,11 @@ __AR_CMD__() {
 __ar_complete() {
   COMPREPLY=()
   ((COMP_CWORD == 1)) || \builtin return 0
-  \builtin local __ar_roles
-  __ar_roles="$(\command "${__ar_bin}" roles 2>/dev/null)"
-  \builtin mapfile -t COMPREPLY < <(\builtin compgen -W "${__ar_roles}" -- "${COMP_WORDS[COMP_CWORD]}" || true)
+  \builtin local __ar_cur=${COMP_WORDS[COMP_CWORD]} __ar_role
+  # Not `compgen -W`: it would expand `$(…)` in a name from a cloned repo.
+  while IFS= \builtin read -r __ar_role; do
+    [[ "${__ar_role}" == "${__ar_cur}"* ]] && COMPREPLY+=("${__ar_role}")
+  done < <(\command "${__ar_bin}" roles 2>/dev/null || true)
 }
 \builtin complete -F __ar_complete __AR_CMD__
 

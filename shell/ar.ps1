@@ -27,6 +27,8 @@ function global:__AR_CMD__ {
         & $global:__ar_bin status
     } elseif ($args[0] -in '-u', '--unset') {
         $null = __ar_call __shell powershell restore
+    } elseif ($args[0] -in '-h', '--help') {
+        'usage: __AR_CMD__ ROLE [OPTIONS] | __AR_CMD__ -u | __AR_CMD__'
     } else {
         if (-not (__ar_call __shell powershell switch @args)) { $global:LASTEXITCODE = 1 }
     }
@@ -57,7 +59,7 @@ function global:__ar_hook {
 
 if (-not (Get-Variable -Name __ar_hooked -Scope Global -ErrorAction SilentlyContinue)) {
     $global:__ar_hooked = $true
-    $action = [EventHandler[LocationChangedEventArgs]] { __ar_hook }
+    $action = [EventHandler[System.Management.Automation.LocationChangedEventArgs]] { __ar_hook }
     $ExecutionContext.InvokeCommand.LocationChangedAction = [Delegate]::Combine(
         $ExecutionContext.InvokeCommand.LocationChangedAction, $action)
     $global:__ar_prompt = $function:prompt

@@ -121,6 +121,9 @@ pub fn prepare_credentials(
     pairs: &[(&str, &str)],
     lock: &Path,
 ) -> Result<Option<CredentialsUpdate>> {
+    if section.is_empty() || section.contains(['[', ']', '\r', '\n']) {
+        anyhow::bail!("refusing to write the profile {section:?} to the credentials file");
+    }
     let guard = crate::cache::lock(lock)?;
     let path = credentials_path();
     let target = match fs::symlink_metadata(&path) {

@@ -80,10 +80,12 @@ pub fn prepare() {
             apply(name, saved.get(*name).and_then(|v| v.as_deref()));
         }
     }
-    if env::var_os(ROLE_VAR).is_some() {
-        // A profile we wrote for those same credentials is theirs too.
-        if let (Ok(profile), Ok(key)) = (env::var("AWS_PROFILE"), env::var("AWS_ACCESS_KEY_ID"))
-            && crate::aws_files::profile_holds(&profile, &key)
+    if let Ok(role) = env::var(ROLE_VAR) {
+        // The profile written for that role (`<prefix>-<role name>`) is the
+        // role's too, whichever keys another process has put in it since.
+        let name = crate::resolve::parse_role_arn(&role).map(|arn| format!("-{}", arn.name));
+        if let (Ok(profile), Ok(name)) = (env::var("AWS_PROFILE"), name)
+            && profile.ends_with(&name)
         {
             apply("AWS_PROFILE", None);
         }

@@ -118,8 +118,14 @@ pub enum Command {
     /// Print credentials in the JSON that `credential_process` in ~/.aws/config reads.
     CredentialProcess(RoleArgs),
 
-    /// Used by the shell integration; not for direct use.
-    #[command(name = "__shell", hide = true)]
+    /// Used by the shell integration; not for direct use. Its stdout is
+    /// evaluated by the shell, so it never prints help there.
+    #[command(
+        name = "__shell",
+        hide = true,
+        disable_help_flag = true,
+        disable_help_subcommand = true
+    )]
     ShellHook(ShellHookArgs),
 }
 
@@ -176,10 +182,13 @@ pub struct ShellHookArgs {
 #[allow(clippy::large_enum_variant)] // parsed once per process
 pub enum ShellAction {
     /// `ar ROLE`: switch the shell to a role.
+    #[command(disable_help_flag = true)]
     Switch(SwitchArgs),
     /// `ar -u`: restore the environment from before.
+    #[command(disable_help_flag = true)]
     Restore,
     /// The prompt hook: the directory changed or the credentials are due.
+    #[command(disable_help_flag = true)]
     Hook,
 }
 

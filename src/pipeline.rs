@@ -101,6 +101,12 @@ impl Assumed {
     }
 }
 
+/// How long before expiry credentials are refreshed: `refresh_before_expiry`,
+/// but at most half the session, so that a short session is still cached.
+pub fn refresh_margin(config: &Config, duration: Duration) -> Duration {
+    config.refresh_before_expiry().min(duration / 2)
+}
+
 /// A stable name for the base identity, found without the network: the
 /// access key in the environment, else the profile (and its access key).
 fn base_identity(source_profile: Option<&str>) -> Result<String> {
@@ -130,7 +136,7 @@ fn obtain(target: &Target, config: &Config, args: &RoleArgs) -> Result<Credentia
         target.mfa_serial.as_deref().unwrap_or(""),
         &duration,
     ]);
-    let margin = config.refresh_before_expiry();
+    let margin = refresh_margin(config, target.duration);
     if !args.force_refresh
         && let Some(c) = cache.credentials(&key).filter(|c| c.fresh(margin))
     {

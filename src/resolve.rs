@@ -46,7 +46,10 @@ pub fn parse_role_arn(arn: &str) -> Result<RoleArn<'_>> {
         && parts[2] == "iam"
         && parts[4].len() == 12
         && parts[4].bytes().all(|b| b.is_ascii_digit())
-        && parts[5].starts_with("role/");
+        && parts[5].starts_with("role/")
+        && parts[5]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-/".contains(c));
     let name = parts
         .get(5)
         .and_then(|r| r.rsplit('/').next())
@@ -97,10 +100,19 @@ pub fn resolve(role: &str, args: &RoleArgs, config: &Config) -> Result<Target> {
             .map_err(|e| anyhow::anyhow!("duration_seconds of [profile {role}]: {e}"))?,
         (None, None) => config.duration.unwrap_or(DEFAULT_DURATION),
     };
-    let profile_name = config.write_credentials_file().then(|| {
-        let prefix = config.profile_name_prefix.as_deref().unwrap_or(arn.account);
-        format!("{prefix}-{}", arn.name)
-    });
+    let profile_name = match config.write_credentials_file() {
+        true => {
+            let prefix = config.profile_name_prefix.as_deref().unwrap_or(arn.account);
+            if !prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
+            {
+                bail!("profile_name_prefix {prefix:?} may hold only letters, digits and _+=,.@-");
+            }
+            Some(format!("{prefix}-{}", arn.name))
+        }
+        false => None,
+    };
 
     Ok(Target {
         role_name: arn.name.to_owned(),
@@ -146,6 +158,7 @@ mod tests {
             "arn:aws:iam::12345:role/x",
             "arn:aws:iam::123456789012:role/",
             "arn:aws:s3:::bucket",
+            "arn:aws:iam::123456789012:role/x]\n[default",
             "admin",
         ] {
             assert!(parse_role_arn(bad).is_err(), "{bad}");

@@ -475,20 +475,37 @@ fn home_config_applies_and_the_nearer_file_wins_key_by_key() {
 #[test]
 fn refresh_before_expiry_takes_go_durations() {
     let (_, env) = user_env("config-refresh");
-    // 1h30m is longer than the 1h session: every call refreshes.
-    env.write(
-        "work/assume-role.yaml",
-        &format!("role_prefix: {PREFIX}\nrefresh_before_expiry: 1h30m\n"),
-    );
-    let first = key_for(&env, "admin", &[]);
-    let second = key_for(&env, "admin", &[]);
-    assert_ne!(first, second, "1h30m was not read as longer than 1h");
-    // 15m is well within it: the cache answers.
-    env.write(
-        "work/assume-role.yaml",
-        &format!("role_prefix: {PREFIX}\nrefresh_before_expiry: 15m\n"),
-    );
-    assert_eq!(key_for(&env, "admin", &[]), second);
+    // The shell integration is told when to refresh: expiry − margin.
+    let refresh_gap = |margin: &str| {
+        env.write(
+            "work/assume-role.yaml",
+            &format!("role_prefix: {PREFIX}\nrefresh_before_expiry: {margin}\n"),
+        );
+        let output = ar(
+            &env,
+            &["__shell", "bash", "switch", "admin", "--duration", "4h"],
+        );
+        assert_ok(&output);
+        let text = stdout(&output);
+        let value = |name: &str| {
+            let line = text
+                .lines()
+                .find(|l| l.contains(&format!("{name}=")))
+                .unwrap();
+            line.split('\'').nth(1).unwrap().to_owned()
+        };
+        let expiry = humantime::parse_rfc3339(&value("AWS_CREDENTIAL_EXPIRATION")).unwrap();
+        let expiry = expiry
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        expiry - value("__ar_refresh_at").parse::<u64>().unwrap()
+    };
+    assert_eq!(refresh_gap("1h30m"), 5400);
+    assert_eq!(refresh_gap("15m"), 900);
+    assert_eq!(refresh_gap("90s"), 90);
+    // Never more than half the session, so that a short session is cached.
+    assert_eq!(refresh_gap("3h"), 7200);
 }
 
 #[test]
@@ -695,25 +712,31 @@ fn corrupt_entry_is_a_miss_with_one_warning() {
 #[test]
 fn credentials_within_refresh_before_expiry_are_refreshed() {
     let (_, env) = user_env("cache-expiry");
-    // A 15 minute session with a 20 minute margin: stale at once.
+    // A 2 s session (moto takes any length) with a 500 ms margin: fresh at
+    // first, due a second or two later.
+    env.write(
+        "work/assume-role.yaml",
+        &format!("role_prefix: {PREFIX}\nrefresh_before_expiry: 500ms\n"),
+    );
+    let args = ["--duration", "2s"];
+    let first = key_for(&env, "admin", &args);
+    assert_eq!(
+        key_for(&env, "admin", &args),
+        first,
+        "fresh: from the cache"
+    );
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let second = key_for(&env, "admin", &args);
+    assert_ne!(second, first, "within the margin: refreshed");
+    // A margin longer than half the session is capped: a 15 minute session
+    // with a 20 minute margin is still served from the cache.
     env.write(
         "work/assume-role.yaml",
         &format!("role_prefix: {PREFIX}\nrefresh_before_expiry: 20m\n"),
     );
-    let args = ["--duration", "900s"];
-    let first = key_for(&env, "admin", &args);
-    let second = key_for(&env, "admin", &args);
-    let third = key_for(&env, "admin", &args);
-    assert!(
-        first != second && second != third,
-        "{first} {second} {third}"
-    );
-    // A 10 minute margin leaves it fresh.
-    env.write(
-        "work/assume-role.yaml",
-        &format!("role_prefix: {PREFIX}\nrefresh_before_expiry: 10m\n"),
-    );
-    assert_eq!(key_for(&env, "admin", &args), third);
+    let long = ["--duration", "900s"];
+    let third = key_for(&env, "admin", &long);
+    assert_eq!(key_for(&env, "admin", &long), third);
 }
 
 #[test]

@@ -901,15 +901,16 @@ fn failed_switch(sh: Sh) {
     assert_same(sh, "after ar -u", &t.dump("after"), &t.dump("before"));
 }
 
-/// Credentials within `refresh_before_expiry` are refreshed at the next
+/// Credentials within `refresh_before_expiry` (a 2 s session with a 1 s
+/// margin here; moto takes any length) are refreshed at the next
 /// prompt, with no user action; `ar -u` still restores exactly.
 fn refresh_at_prompt(sh: Sh) {
-    let (_, env) = user_env("refresh", sh, "refresh_before_expiry: 3599s\n");
+    let (_, env) = user_env("refresh", sh, "refresh_before_expiry: 1s\n");
     let show = &["AWS_ACCESS_KEY_ID", "ASSUME_ROLE_ARN"];
     let t = Session::new(sh, &env)
         .step("init", &sh.init(""))
         .dump("before")
-        .step("admin", "ar admin --duration 1h")
+        .step("admin", "ar admin --duration 2s")
         .show("first", show)
         .step("wait", "sleep 2")
         .show("second", show)
@@ -928,7 +929,7 @@ fn refresh_at_prompt(sh: Sh) {
 /// (a minute on), not at every prompt: STS unreachable, or the working
 /// directory removed. The credentials, still valid, stay.
 fn failed_refresh_is_reported_once(sh: Sh) {
-    let (_, env) = user_env("refail", sh, "refresh_before_expiry: 3599s\n");
+    let (_, env) = user_env("refail", sh, "refresh_before_expiry: 1s\n");
     let dead = match sh {
         Sh::Bash | Sh::Zsh => "export AWS_ENDPOINT_URL=http://127.0.0.1:9 AWS_MAX_ATTEMPTS=1",
         Sh::Fish => "set -gx AWS_ENDPOINT_URL http://127.0.0.1:9; set -gx AWS_MAX_ATTEMPTS 1",
@@ -947,7 +948,7 @@ fn failed_refresh_is_reported_once(sh: Sh) {
 
     let t = Session::new(sh, &env)
         .step("init", &sh.init(""))
-        .step("admin", "ar admin --duration 1h")
+        .step("admin", "ar admin --duration 2s")
         .show("before", show)
         .step("offline", dead)
         .step("wait", "sleep 2")
@@ -958,7 +959,7 @@ fn failed_refresh_is_reported_once(sh: Sh) {
 
     let t = Session::new(sh, &env)
         .step("init", &sh.init(""))
-        .step("admin", "ar admin --duration 1h")
+        .step("admin", "ar admin --duration 2s")
         .show("before", show)
         .step(
             "gone",
@@ -1228,7 +1229,7 @@ impl Drop for Tmux<'_> {
 /// exit, not even when the hook's call fails (the working directory is
 /// removed while a refresh is due).
 fn strict_mode(sh: Sh) {
-    let (_, env) = user_env("strict", sh, "refresh_before_expiry: 3599s\n");
+    let (_, env) = user_env("strict", sh, "refresh_before_expiry: 1s\n");
     let env = with_project(env);
     let strict = match sh {
         Sh::Bash => "set -euo pipefail",
@@ -1240,7 +1241,7 @@ fn strict_mode(sh: Sh) {
         .step("strict", strict)
         .step("init", &sh.init(""))
         .step("idle", &sh.prompts(2))
-        .step("admin", "ar admin --duration 1h")
+        .step("admin", "ar admin --duration 2s")
         .show("as-admin", arn)
         .step("status", "ar")
         .step(

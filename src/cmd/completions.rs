@@ -17,7 +17,12 @@ const BASH_ROLES: &str = r#"
 _assume_role_with_roles() {
     local prev="${COMP_WORDS[COMP_CWORD-1]}" cur="${COMP_WORDS[COMP_CWORD]}"
     if [[ "${prev}" == "--role" || "${prev}" == "-r" ]]; then
-        mapfile -t COMPREPLY < <(compgen -W "$(command assume-role roles 2>/dev/null)" -- "${cur}")
+        # Not `compgen -W`: it would expand `$(…)` in a name from a cloned repo.
+        local role
+        COMPREPLY=()
+        while IFS= read -r role; do
+            [[ "${role}" == "${cur}"* ]] && COMPREPLY+=("${role}")
+        done < <(command assume-role roles 2>/dev/null)
         return 0
     fi
     _assume__role "$@"

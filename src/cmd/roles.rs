@@ -51,5 +51,13 @@ pub fn known_roles(args: &ConfigArgs) -> Result<BTreeSet<String>> {
             };
         }
     }
+    // Completion inserts these into a command line: only what a role name
+    // or ARN can hold, never shell syntax from a cloned repository's file.
+    names.retain(|name| {
+        !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_+=,.@/:-".contains(c))
+    });
     Ok(names)
 }

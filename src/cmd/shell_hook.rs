@@ -38,7 +38,12 @@ const RETRY: Duration = Duration::from_secs(60);
 /// What is active in the shell, and how to assume it again.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct State {
+    /// The role as named (by `ar ROLE` or the directory's file).
     role: String,
+    /// The ARN it resolved to: a refresh assumes exactly this role, whatever
+    /// a config file says by then.
+    #[serde(default)]
+    role_arn: Option<String>,
     /// Where the role was resolved (its config files apply).
     dir: PathBuf,
     /// Set by the directory hook from this file; `None` for a manual `ar`.
@@ -47,7 +52,8 @@ struct State {
     options: Options,
 }
 
-/// The flags of `ar ROLE …` worth keeping for a refresh (never an MFA code).
+/// The settings the role was assumed with, kept for a refresh (never an
+/// MFA code).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct Options {
     duration: Option<u64>,
@@ -62,7 +68,7 @@ impl State {
     fn role_args(&self) -> RoleArgs {
         let o = &self.options;
         RoleArgs {
-            role: Some(self.role.clone()),
+            role: Some(self.role_arn.clone().unwrap_or_else(|| self.role.clone())),
             duration: o.duration.map(Duration::from_secs),
             region: o.region.clone(),
             external_id: o.external_id.clone(),
@@ -98,6 +104,7 @@ pub fn run(args: ShellHookArgs) -> Result<ExitCode> {
             let assumed = pipeline::assume_in(&dir, &role_args)?;
             let state = State {
                 role: switch.name,
+                role_arn: None,
                 dir,
                 file: None,
                 options: Options {
@@ -168,6 +175,7 @@ fn hook(
         }
         (_, Some((role, file))) => State {
             role,
+            role_arn: None,
             dir: file.parent().map_or_else(|| dir.clone(), Path::to_path_buf),
             file: Some(file),
             options: Options::default(),
@@ -176,8 +184,12 @@ fn hook(
         (Some(_), None) => return restore(shell, &base()?),
         (None, None) => return Ok(String::new()),
     };
-    if state == Some(&next) && !refresh_due(&next, expiry) {
-        return Ok(String::new());
+    if state == Some(&next) {
+        // Called at a prompt with the credentials not yet due (the margin
+        // may have changed since): tell the shell when to call again.
+        if let Some(at) = refresh_time(&next, expiry).filter(|&at| at > now_secs()) {
+            return refresh_statements(shell, at);
+        }
     }
     let assumed = pipeline::assume_in(&next.dir, &next.role_args())?;
     switch_to(shell, &assumed, &base()?, &next)
@@ -214,18 +226,22 @@ fn directory_role(dir: &Path) -> Result<Option<(String, PathBuf)>> {
     Ok(Some((role.clone(), file)))
 }
 
-/// Whether the credentials in the shell are within `refresh_before_expiry`
-/// of their expiry (or unreadable).
-fn refresh_due(state: &State, expiry: Option<&str>) -> bool {
-    let expiry = expiry.and_then(rfc3339::parse);
-    let margin = Config::load(&state.dir, state.options.config.as_deref())
-        .map(|c| c.refresh_before_expiry())
-        .unwrap_or_default();
-    expiry.is_none_or(|expiry| {
-        SystemTime::now()
-            .checked_add(margin)
-            .is_none_or(|t| t >= expiry)
-    })
+/// When the credentials in the shell (expiring at `expiry`) are due for a
+/// refresh, in epoch seconds; `None` when that cannot be told.
+fn refresh_time(state: &State, expiry: Option<&str>) -> Option<u64> {
+    let expiry = expiry.and_then(rfc3339::parse)?;
+    let config = Config::load(&state.dir, state.options.config.as_deref()).ok()?;
+    let duration = state
+        .options
+        .duration
+        .map_or(Duration::MAX, Duration::from_secs);
+    Some(epoch(expiry, pipeline::refresh_margin(&config, duration)))
+}
+
+/// `expiry − margin` in epoch seconds.
+fn epoch(expiry: SystemTime, margin: Duration) -> u64 {
+    let at = expiry.checked_sub(margin).unwrap_or(UNIX_EPOCH);
+    at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 /// Statements that switch the shell to `assumed`, keeping `orig` to
@@ -248,15 +264,23 @@ fn switch_to(shell: Shell, assumed: &Assumed, orig: &Saved, state: &State) -> Re
     }
     out += &shell.set_global("__ar_orig", &base_env::encode(orig))?;
     out.push('\n');
-    out += &shell.set_global("__ar_state", &serde_json::to_string(state)?)?;
+    let t = &assumed.target;
+    let state = State {
+        role_arn: Some(t.role_arn.clone()),
+        options: Options {
+            duration: Some(t.duration.as_secs()),
+            region: t.region.clone(),
+            external_id: t.external_id.clone(),
+            mfa_serial: t.mfa_serial.clone(),
+            role_session_name: t.session_name.clone(),
+            config: state.options.config.clone(),
+        },
+        ..state.clone()
+    };
+    out += &shell.set_global("__ar_state", &serde_json::to_string(&state)?)?;
     out.push('\n');
-    let expiry = assumed.credentials.expiration;
-    let margin = assumed.config.refresh_before_expiry();
-    let refresh_at = expiry.checked_sub(margin).unwrap_or(expiry);
-    let refresh_at = refresh_at
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let margin = pipeline::refresh_margin(&assumed.config, assumed.target.duration);
+    let refresh_at = epoch(assumed.credentials.expiration, margin);
     out += &refresh_statements(shell, refresh_at.max(now_secs() + 1))?;
     Ok(out)
 }
@@ -350,6 +374,7 @@ mod tests {
     fn state() -> State {
         State {
             role: "admin".into(),
+            role_arn: None,
             dir: "/p".into(),
             file: None,
             options: Options::default(),
@@ -408,6 +433,7 @@ mod tests {
     fn state_survives_the_round_trip_through_the_shell() {
         let state = State {
             role: "it's".into(),
+            role_arn: Some("arn:aws:iam::123456789012:role/x".into()),
             dir: "/a b".into(),
             file: Some("/a b/assume-role.yaml".into()),
             options: Options {
@@ -419,5 +445,10 @@ mod tests {
         assert_eq!(serde_json::from_str::<State>(&text).unwrap(), state);
         assert_eq!(state.role_args().duration, Some(Duration::from_secs(900)));
         assert_eq!(state.role_args().mfa_token, None);
+        assert_eq!(
+            state.role_args().role.as_deref(),
+            Some("arn:aws:iam::123456789012:role/x"),
+            "a refresh assumes the resolved role, not the name"
+        );
     }
 }
