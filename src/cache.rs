@@ -57,7 +57,6 @@ pub struct Identity {
     pub key: String,
     pub session_name: String,
     pub user_name: Option<String>,
-    pub account: Option<String>,
     /// Roles known to need MFA, with the device to use.
     #[serde(default)]
     pub mfa: BTreeMap<String, String>,
@@ -72,12 +71,6 @@ struct Entry {
     #[serde(with = "rfc3339")]
     obtained: SystemTime,
     credentials: Credentials,
-}
-
-/// A cached role's credentials, as listed for completion and status.
-pub struct Listed {
-    pub role_arn: String,
-    pub credentials: Credentials,
 }
 
 /// The cache folder.
@@ -179,18 +172,20 @@ impl Cache {
         Pending::write(&self.path(key, "creds.json"), &bytes, 0o600)
     }
 
-    /// Every cached role, for completion and status.
-    pub fn list(&self) -> Vec<Listed> {
+    /// The role ARNs in the cache, for completion (the secrets beside them
+    /// are not kept).
+    pub fn role_arns(&self) -> Vec<String> {
+        #[derive(Deserialize)]
+        struct RoleOnly {
+            role_arn: String,
+        }
         let Ok(dir) = fs::read_dir(&self.dir) else {
             return Vec::new();
         };
         dir.filter_map(|e| e.ok())
             .filter(|e| e.file_name().to_string_lossy().ends_with(".creds.json"))
-            .filter_map(|e| serde_json::from_slice::<Entry>(&fs::read(e.path()).ok()?).ok())
-            .map(|e| Listed {
-                role_arn: e.role_arn,
-                credentials: e.credentials,
-            })
+            .filter_map(|e| serde_json::from_slice::<RoleOnly>(&fs::read(e.path()).ok()?).ok())
+            .map(|e| e.role_arn)
             .collect()
     }
 

@@ -98,13 +98,23 @@ impl Config {
         };
         let mut config = Config::default();
         for file in files {
-            config.merge_under(&file)?;
+            config.merge_under(&file, true)?;
+        }
+        Ok(config)
+    }
+
+    /// As [`Config::load`] without warnings: for files not trusted yet,
+    /// whose content must not reach a message.
+    pub fn load_quiet(dir: &Path) -> Result<Config> {
+        let mut config = Config::default();
+        for file in discover(dir) {
+            config.merge_under(&file, false)?;
         }
         Ok(config)
     }
 
     /// Adds `file`'s keys where no nearer file has set them.
-    fn merge_under(&mut self, file: &Path) -> Result<()> {
+    fn merge_under(&mut self, file: &Path, warnings: bool) -> Result<()> {
         let text =
             fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
         let parsed: Option<FileConfig> = serde_yaml::from_str(&text).map_err(|e| {
@@ -117,7 +127,7 @@ impl Config {
             anyhow::anyhow!("{}:{at}: {}", file.display(), crate::one_line(message))
         })?;
         let parsed = parsed.unwrap_or_default();
-        for key in parsed.unknown.keys() {
+        for key in parsed.unknown.keys().filter(|_| warnings) {
             warn(format_args!(
                 "{}: unknown key {key:?} ignored",
                 file.display()

@@ -122,7 +122,8 @@ fn base_identity(source_profile: Option<&str>) -> Result<String> {
         .get(&profile)
         .and_then(|p| p.get("aws_access_key_id").cloned())
         .unwrap_or_default();
-    Ok(format!("profile:{profile}:{file_key}"))
+    let config = aws_files::config_path();
+    Ok(format!("profile:{profile}:{file_key}:{}", config.display()))
 }
 
 fn obtain(target: &Target, config: &Config, args: &RoleArgs) -> Result<Credentials> {
@@ -135,6 +136,7 @@ fn obtain(target: &Target, config: &Config, args: &RoleArgs) -> Result<Credentia
         target.external_id.as_deref().unwrap_or(""),
         target.mfa_serial.as_deref().unwrap_or(""),
         &duration,
+        target.session_name.as_deref().unwrap_or(""),
     ]);
     let margin = refresh_margin(config, target.duration);
     if !args.force_refresh
@@ -224,7 +226,6 @@ fn remembered_identity(cache: &Cache, key: &Key, aws: &Aws) -> Result<Identity> 
     let who = Identity {
         session_name: session_name(&name),
         user_name: me.user_name,
-        account: Some(me.account),
         ..Identity::default()
     };
     cache.store_identity(key, &who)?;

@@ -17,9 +17,6 @@ const DEFAULT_DURATION: Duration = Duration::from_secs(3600);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     pub role_arn: String,
-    /// The last part of the ARN's resource path (`admin` in `role/team/admin`).
-    pub role_name: String,
-    pub account: String,
     pub external_id: Option<String>,
     /// MFA device named by a flag, a config file or the profile.
     pub mfa_serial: Option<String>,
@@ -68,7 +65,7 @@ pub fn parse_role_arn(arn: &str) -> Result<RoleArn<'_>> {
 pub fn resolve(role: &str, args: &RoleArgs, config: &Config) -> Result<Target> {
     let role = role.trim();
     if role.is_empty() {
-        bail!("the role name is empty");
+        return Err(crate::Usage("the role name is empty".into()).into());
     }
     let (role_arn, profile) = if role.starts_with("arn:") {
         (role.to_owned(), None)
@@ -115,8 +112,6 @@ pub fn resolve(role: &str, args: &RoleArgs, config: &Config) -> Result<Target> {
     };
 
     Ok(Target {
-        role_name: arn.name.to_owned(),
-        account: arn.account.to_owned(),
         external_id: args
             .external_id
             .clone()

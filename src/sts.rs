@@ -25,7 +25,6 @@ pub struct Aws {
 pub struct WhoAmI {
     pub user_name: Option<String>,
     pub arn: String,
-    pub account: String,
 }
 
 /// What AssumeRole needs besides the role.
@@ -87,7 +86,6 @@ impl Aws {
                 Ok(out) => {
                     if let Some(user) = out.user {
                         return Ok(WhoAmI {
-                            account: account_of(&user.arn),
                             user_name: Some(user.user_name),
                             arn: user.arn,
                         });
@@ -109,7 +107,6 @@ impl Aws {
             })?;
             let arn = out.arn.unwrap_or_default();
             Ok(WhoAmI {
-                account: out.account.unwrap_or_else(|| account_of(&arn)),
                 user_name: None,
                 arn,
             })
@@ -182,10 +179,6 @@ fn is_timeout<E, R>(err: &SdkError<E, R>) -> bool {
     }
 }
 
-fn account_of(arn: &str) -> String {
-    arn.split(':').nth(4).unwrap_or_default().to_owned()
-}
-
 /// One line for a user: the service's code and message, or the cause of a
 /// transport failure, never the SDK's debug dump.
 fn describe<E, R>(err: SdkError<E, R>) -> String
@@ -197,7 +190,7 @@ where
         && let Some(code) = service.err().code()
     {
         return match service.err().message() {
-            Some(message) => format!("{code}: {}", one_line(message)),
+            Some(message) => format!("{code}: {}", crate::one_line(message)),
             None => code.to_owned(),
         };
     }
@@ -211,15 +204,11 @@ where
             return format!(
                 "no usable AWS credentials to start from ({}); set AWS_PROFILE, \
                  configure ~/.aws/credentials, log in with `aws sso login`, or export AWS_ACCESS_KEY_ID",
-                one_line(&e.to_string())
+                crate::one_line(&e.to_string())
             );
         }
         causes.push(cause.to_string());
         source = cause.source();
     }
-    one_line(&causes.join(": "))
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    crate::one_line(&causes.join(": "))
 }

@@ -64,8 +64,15 @@ fn digest(file: &Path) -> Result<String> {
         .collect())
 }
 
-/// How far `file` (an absolute path) is trusted.
+/// The real path of `file`: trust is recorded for what is read.
+fn real(file: &Path) -> Result<PathBuf> {
+    file.canonicalize()
+        .with_context(|| format!("cannot read {}", file.display()))
+}
+
+/// How far `file` is trusted.
 pub fn state(file: &Path) -> Result<Trust> {
+    let file = &real(file)?;
     let store = load()?;
     if store.denied.contains_key(file) {
         return Ok(Trust::Denied);
@@ -79,6 +86,7 @@ pub fn state(file: &Path) -> Result<Trust> {
 
 /// Trusts `file` as it is now.
 pub fn allow(file: &Path) -> Result<()> {
+    let file = &real(file)?;
     let mut store = load()?;
     store.denied.remove(file);
     store.allowed.insert(file.to_path_buf(), digest(file)?);
@@ -87,6 +95,7 @@ pub fn allow(file: &Path) -> Result<()> {
 
 /// Blocks `file`, whatever its content.
 pub fn deny(file: &Path) -> Result<()> {
+    let file = &real(file)?;
     let mut store = load()?;
     store.allowed.remove(file);
     store.denied.insert(file.to_path_buf(), String::new());

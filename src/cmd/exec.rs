@@ -27,6 +27,8 @@ fn exec(assumed: &Assumed, command: &[std::ffi::OsString]) -> Result<ExitCode> {
     for name in assumed.removed() {
         child.env_remove(name);
     }
+    // The MFA code was ours to use, not the command's.
+    child.env_remove("ASSUME_ROLE_MFA_TOKEN");
     child.envs(assumed.variables());
     let err = child.exec();
     let name = command[0].to_string_lossy();

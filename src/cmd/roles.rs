@@ -38,15 +38,15 @@ pub fn known_roles(args: &ConfigArgs) -> Result<BTreeSet<String>> {
             .map(|(name, _)| name),
     );
     if let Ok(cache) = Cache::open() {
-        for entry in cache.list() {
+        for role_arn in cache.role_arns() {
             let short = config
                 .role_prefix
                 .as_deref()
-                .and_then(|p| entry.role_arn.strip_prefix(p))
+                .and_then(|p| role_arn.strip_prefix(p))
                 .filter(|rest| !rest.is_empty());
             match short {
                 Some(short) => names.insert(short.to_owned()),
-                None if parse_role_arn(&entry.role_arn).is_ok() => names.insert(entry.role_arn),
+                None if parse_role_arn(&role_arn).is_ok() => names.insert(role_arn),
                 None => false,
             };
         }

@@ -198,32 +198,44 @@ fn hook(
 /// The role the nearest `assume-role.yaml` names, when every project file
 /// in effect is trusted; otherwise a one-line notice and `None`.
 fn directory_role(dir: &Path) -> Result<Option<(String, PathBuf)>> {
-    let config = Config::load(dir, None)?;
-    let Some((role, _)) = &config.role else {
+    // Trust first. A file not trusted yet is read only to name the role it
+    // wants, quietly: nothing of its content reaches a message.
+    let home = config::home_file();
+    let mut untrusted = None;
+    for file in config::discover(dir) {
+        if Some(&file) == home.as_ref() {
+            continue;
+        }
+        match trust::state(&file)? {
+            Trust::Allowed => {}
+            Trust::Denied => return Ok(None),
+            other => {
+                untrusted = Some((file, other));
+                break;
+            }
+        }
+    }
+    let Some((file, trust)) = untrusted else {
+        return Ok(Config::load(dir, None)?.role);
+    };
+    let Some((role, _)) = Config::load_quiet(dir).ok().and_then(|c| c.role) else {
         return Ok(None);
     };
-    let home = config::home_file();
-    for file in config.files.iter().filter(|f| Some(*f) != home.as_ref()) {
-        let shown = file.display();
-        // Quoted where needed, so that the advice can be pasted into a shell.
-        let parent = file.parent().unwrap_or(Path::new("/")).to_string_lossy();
-        let parent = shell_escape::unix::escape(parent);
-        match trust::state(file)? {
-            Trust::Allowed => continue,
-            Trust::Denied => return Ok(None),
-            Trust::Unknown => warn(format_args!(
-                "{shown} is not trusted, so role `{role}` was not assumed; \
-                 run `assume-role allow {parent}` to trust it"
-            )),
-            Trust::Changed => warn(format_args!(
-                "{shown} changed since it was allowed, so role `{role}` was not assumed; \
-                 review it and run `assume-role allow {parent}` again"
-            )),
-        }
-        return Ok(None);
+    let shown = file.display();
+    // Quoted where needed, so that the advice can be pasted into a shell.
+    let parent = file.parent().unwrap_or(Path::new("/")).to_string_lossy();
+    let parent = shell_escape::unix::escape(parent);
+    match trust {
+        Trust::Changed => warn(format_args!(
+            "{shown} changed since it was allowed, so role {role:?} was not assumed; \
+             review it and run `assume-role allow {parent}` again"
+        )),
+        _ => warn(format_args!(
+            "{shown} is not trusted, so role {role:?} was not assumed; \
+             run `assume-role allow {parent}` to trust it"
+        )),
     }
-    let file = config.role.clone().map(|(_, f)| f).expect("checked above");
-    Ok(Some((role.clone(), file)))
+    Ok(None)
 }
 
 /// When the credentials in the shell (expiring at `expiry`) are due for a
@@ -343,8 +355,6 @@ mod tests {
         Assumed {
             target: Target {
                 role_arn: "arn:aws:iam::123456789012:role/admin".into(),
-                role_name: "admin".into(),
-                account: "123456789012".into(),
                 external_id: None,
                 mfa_serial: None,
                 duration: Duration::from_secs(3600),

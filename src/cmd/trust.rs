@@ -29,12 +29,15 @@ fn find(path: Option<&Path>) -> Result<PathBuf> {
         Some(path) => path.to_path_buf(),
         None => std::env::current_dir().context("cannot read the working directory")?,
     };
+    if start.is_file() {
+        if start.file_name() != Some(FILE_NAME.as_ref()) {
+            bail!("{} is not an {FILE_NAME}", start.display());
+        }
+        return Ok(start);
+    }
     let start = start
         .canonicalize()
         .with_context(|| format!("{} does not exist", start.display()))?;
-    if start.is_file() {
-        return Ok(start);
-    }
     match start
         .ancestors()
         .map(|d| d.join(FILE_NAME))

@@ -32,8 +32,16 @@ impl Shell {
     pub fn set_global(self, name: &str, value: &str) -> Result<String> {
         check_name(name)?;
         Ok(match self {
-            Shell::Bash => format!("declare -g {name}={}", quote::posix(value)),
-            Shell::Zsh => format!("typeset -g {name}={}", quote::posix(value)),
+            // Not exported even under `set -a`: the saved state holds the
+            // base identity's keys, which the role's children must not see.
+            Shell::Bash => format!(
+                "declare -g {name}={}; export -n {name}",
+                quote::posix(value)
+            ),
+            Shell::Zsh => format!(
+                "typeset -g {name}={}; typeset +x {name}",
+                quote::posix(value)
+            ),
             Shell::Fish => format!("set -g {name} {}", quote::fish(value)),
             Shell::PowerShell => format!("$global:{name} = {}", quote::powershell(value)),
         })

@@ -1,0 +1,227 @@
+//! What a cloned repository, a stale variable or a stray flag must not be
+//! able to do: run code through completion, write sections into
+//! ~/.aws/credentials, get help text evaluated, chain roles, leak a file's
+//! content, or hand secrets to children.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::symlink;
+
+use common::shared_moto as moto;
+use common::*;
+
+const PREFIX: &str = "arn:aws:iam::123456789012:role/";
+const BIN: &str = env!("CARGO_BIN_EXE_assume-role");
+
+/// A user of their own against the shared moto, role_prefix in ~/.aws.
+fn user_env(name: &str) -> (TestEnv, User) {
+    let user = moto().create_user(name);
+    let path = format!(
+        "{}:{}",
+        venv_bin("aws").parent().unwrap().display(),
+        std::env::var("PATH").unwrap()
+    );
+    let env = TestEnv::new()
+        .with_user(&user)
+        .endpoint(&moto().endpoint())
+        .set_env("PATH", &path);
+    env.write(
+        "home/.aws/assume-role.yaml",
+        &format!("role_prefix: {PREFIX}\n"),
+    );
+    (env, user)
+}
+
+#[test]
+fn completion_never_runs_role_names_from_a_cloned_repository() {
+    let (env, _) = user_env("sec-completion");
+    env.write(
+        "work/assume-role.yaml",
+        "roles: ['$(touch pwned1)', '`touch pwned2`', 'x;touch pwned3', ok-role]\n",
+    );
+    let out = run(env.cmd().arg("roles"));
+    assert_ok(&out);
+    assert_eq!(
+        stdout(&out),
+        "ok-role\n",
+        "only names a role can have are offered"
+    );
+
+    let script = format!(
+        r#"eval "$({BIN} init bash)"
+source <({BIN} completions bash)
+PATH="{dir}:$PATH"
+COMP_WORDS=(ar ""); COMP_CWORD=1; __ar_complete ar "" ar
+printf '%s\n' "${{COMPREPLY[@]}}"
+COMP_WORDS=(assume-role --role ""); COMP_CWORD=2; _assume_role_with_roles assume-role "" --role
+printf '%s\n' "${{COMPREPLY[@]}}"
+"#,
+        dir = std::path::Path::new(BIN).parent().unwrap().display()
+    );
+    let out = run(env
+        .command("bash")
+        .args(["--norc", "--noprofile", "-c", &script])
+        .current_dir(env.work()));
+    assert_ok(&out);
+    assert_eq!(stdout(&out), "ok-role\nok-role\n");
+    for file in ["pwned1", "pwned2", "pwned3"] {
+        assert!(
+            !env.work().join(file).exists(),
+            "completion ran code: {file}"
+        );
+    }
+}
+
+#[test]
+fn profile_name_prefix_cannot_inject_sections_into_the_credentials_file() {
+    let (env, _) = user_env("sec-ini");
+    let before = "[default]\nregion = eu-west-1\n";
+    env.write("home/.aws/credentials", before);
+    env.write(
+        "work/assume-role.yaml",
+        "profile_name_prefix: \"zz]\\ncredential_process = /bin/sh -c evil\\n[default\"\n",
+    );
+    let out = run(env.cmd().args(["--role", "admin"]));
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", describe(&out));
+    assert!(
+        stderr(&out).contains("profile_name_prefix"),
+        "{}",
+        describe(&out)
+    );
+    assert_eq!(fs::read_to_string(env.credentials_file()).unwrap(), before);
+}
+
+#[test]
+fn help_flags_never_reach_the_shells_eval() {
+    let (env, _) = user_env("sec-help");
+    for flag in ["--help", "-h"] {
+        let out = run(env.cmd().args(["__shell", "bash", "switch", "admin", flag]));
+        assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+        assert_eq!(stdout(&out), "", "nothing for eval");
+    }
+    // In a real shell: `ar admin --help` fails and changes nothing.
+    let script = format!(
+        r#"eval "$({BIN} init bash --no-hook)"
+before=$(env | sort)
+ar admin --help 2>/dev/null; echo "rc=$?"
+[ "$before" = "$(env | sort)" ] && echo unchanged
+"#
+    );
+    let out = run(env
+        .command("bash")
+        .args(["--norc", "--noprofile", "-c", &script]));
+    assert_eq!(stdout(&out), "rc=2\nunchanged\n", "{}", describe(&out));
+    assert!(
+        fs::read_dir(env.cache_dir().join("assume-role")).map_or(true, |d| d
+            .filter_map(Result::ok)
+            .all(|e| !e.file_name().to_string_lossy().ends_with(".creds.json"))),
+        "no role was assumed"
+    );
+}
+
+#[test]
+fn the_profile_written_for_the_active_role_is_never_a_base_identity() {
+    // Inside a role's environment (as exec mode or `ar` leaves it), with the
+    // role's awscli profile named by AWS_PROFILE: the next call must start
+    // from the user's own identity ([default]), not from that profile.
+    let (env, user) = user_env("sec-chain");
+    env.write(
+        "home/.aws/credentials",
+        &format!(
+            "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\n\n\
+             [123456789012-admin]\naws_access_key_id = AKIAOTHERKEYS000000\n\
+             aws_secret_access_key = other\n",
+            user.access_key_id, user.secret_access_key
+        ),
+    );
+    let mut cmd = env.cmd();
+    cmd.env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("ASSUME_ROLE_ARN", format!("{PREFIX}admin"))
+        .env("AWS_PROFILE", "123456789012-admin")
+        .args([
+            "--role",
+            "other",
+            "--",
+            "aws",
+            "sts",
+            "get-caller-identity",
+            "--output",
+            "text",
+        ]);
+    let out = run(&mut cmd);
+    assert_ok(&out);
+    assert!(
+        stdout(&out).contains(&format!("assumed-role/other/{}", user.name)),
+        "not assumed from the user's own identity: {}",
+        describe(&out)
+    );
+}
+
+#[test]
+fn an_untrusted_symlinked_config_never_shows_its_target() {
+    let (env, _) = user_env("sec-symlink");
+    let secret = env.write(
+        "home/.ssh/id_key",
+        "-----BEGIN KEY----- SECRET-CONTENT-XYZ\n",
+    );
+    let project = env.work().join("project");
+    fs::create_dir_all(&project).unwrap();
+    symlink(&secret, project.join("assume-role.yaml")).unwrap();
+    let out = run(env
+        .cmd()
+        .args(["__shell", "bash", "hook"])
+        .current_dir(&project));
+    assert_ok(&out);
+    assert_eq!(stdout(&out), "");
+    assert!(!stderr(&out).contains("SECRET"), "{}", describe(&out));
+    assert!(!stderr(&out).contains("BEGIN"), "{}", describe(&out));
+}
+
+#[test]
+fn the_saved_environment_is_not_exported_even_under_set_a() {
+    let (env, user) = user_env("sec-allexport");
+    let script = format!(
+        r#"set -a
+eval "$({BIN} init bash --no-hook)"
+ar admin
+env
+"#
+    );
+    let out = run(env
+        .command("bash")
+        .args(["--norc", "--noprofile", "-c", &script]));
+    assert_ok(&out);
+    let children_see = stdout(&out);
+    assert!(
+        children_see.contains("ASSUME_ROLE_ARN="),
+        "{}",
+        describe(&out)
+    );
+    assert!(
+        !children_see.contains("__ar_"),
+        "shell state exported: {children_see}"
+    );
+    assert!(
+        !children_see.contains(&user.secret_access_key),
+        "the base identity's secret reaches the role's children"
+    );
+}
+
+#[test]
+fn the_mfa_code_is_not_handed_to_the_command() {
+    let (env, _) = user_env("sec-mfa-env");
+    let out = run(env
+        .cmd()
+        .env("ASSUME_ROLE_MFA_TOKEN", "123456")
+        .args(["--role", "admin", "--", "env"]));
+    assert_ok(&out);
+    assert!(
+        !stdout(&out).contains("ASSUME_ROLE_MFA_TOKEN"),
+        "{}",
+        describe(&out)
+    );
+}
