@@ -201,10 +201,12 @@ env
         "{}",
         describe(&out)
     );
-    assert!(
-        !children_see.contains("__ar_"),
-        "shell state exported: {children_see}"
-    );
+    for state in ["__ar_orig=", "__ar_state=", "__ar_refresh_at="] {
+        assert!(
+            !children_see.lines().any(|l| l.starts_with(state)),
+            "shell state exported: {state}"
+        );
+    }
     assert!(
         !children_see.contains(&user.secret_access_key),
         "the base identity's secret reaches the role's children"
