@@ -22,6 +22,7 @@ const DEAD: &str = "http://127.0.0.1:9";
 /// user with an MFA device, and an environment using both.
 struct Mfa {
     sts: FakeSts,
+    user: User,
     serial: String,
     env: TestEnv,
 }
@@ -40,7 +41,12 @@ fn setup(name: &str, configured: bool) -> Mfa {
         yaml += &format!("mfa_serial: {serial}\n");
     }
     env.write("work/assume-role.yaml", &yaml);
-    Mfa { sts, serial, env }
+    Mfa {
+        sts,
+        user,
+        serial,
+        env,
+    }
 }
 
 impl Mfa {
@@ -323,4 +329,40 @@ send "123456\r"
         "{printed}"
     );
     assert_eq!(mfa.assume_roles(), 1);
+}
+
+#[test]
+fn several_devices_are_offered_on_the_terminal_and_the_choice_is_remembered() {
+    let mfa = setup("mfa-two", false);
+    let second = moto().create_virtual_mfa_named(&mfa.user, "mfa-two-spare");
+    let output = expect(
+        &mfa,
+        r#"spawn $env(AR) --role admin
+want "You have several MFA devices:"
+want "Which one \[1-2\]: "
+send "2\r"
+want "MFA code for "
+send "123456\r"
+want "AWS_ACCESS_KEY_ID=ASIA"
+"#,
+        &[],
+    );
+    assert_ok(&output);
+    let transcript = stdout(&output);
+    assert!(
+        transcript.contains(&mfa.serial) && transcript.contains(&second),
+        "both devices listed: {transcript}"
+    );
+    assert_eq!(mfa.assume_roles(), 2, "denied without MFA, then with it");
+
+    // Another role that needs MFA: the device is not asked for again, so
+    // it works with no terminal at all.
+    let output = run(mfa
+        .env
+        .cmd()
+        .env("ASSUME_ROLE_MFA_TOKEN", GOOD)
+        .args(["--role", "ops"]));
+    assert_ok(&output);
+    assert_eq!(stderr(&output), "", "{}", describe(&output));
+    assert_eq!(mfa.assume_roles(), 4);
 }

@@ -323,12 +323,17 @@ impl Moto {
 
     /// Creates a virtual MFA device and enables it for `user`; returns its serial.
     pub fn create_virtual_mfa(&self, user: &User) -> String {
+        self.create_virtual_mfa_named(user, &user.name)
+    }
+
+    /// As [`Moto::create_virtual_mfa`], for a user's second device.
+    pub fn create_virtual_mfa_named(&self, user: &User, device: &str) -> String {
         let iam = self.admin_iam();
         block_on(async {
             let created = sdk(
                 "CreateVirtualMFADevice",
                 iam.create_virtual_mfa_device()
-                    .virtual_mfa_device_name(&user.name)
+                    .virtual_mfa_device_name(device)
                     .send()
                     .await,
             );
