@@ -169,6 +169,22 @@ pub struct CompletionsArgs {
     pub shell: Shell,
 }
 
+// `assume-role __shell …` parsed on its own: the prompt hook runs it on
+// every directory change, and building the whole command line costs more
+// than the hook's own work.
+#[derive(Debug, Parser)]
+#[command(
+    name = "assume-role __shell",
+    bin_name = "assume-role __shell",
+    about = "Used by the shell integration; not for direct use.",
+    disable_help_flag = true,
+    disable_help_subcommand = true
+)]
+pub struct ShellCli {
+    #[command(flatten)]
+    pub args: ShellHookArgs,
+}
+
 #[derive(Debug, Args)]
 pub struct ShellHookArgs {
     #[arg(value_enum)]

@@ -22,8 +22,16 @@ use clap::Parser;
 /// Parses the command line, runs it, and maps the outcome to an exit code:
 /// 0 or the child's status, 1 for our own failure, 2 for usage.
 pub fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
-    match cmd::run(cli) {
+    let outcome = if std::env::args_os()
+        .nth(1)
+        .is_some_and(|arg| arg == "__shell")
+    {
+        let args = std::env::args_os().skip(1);
+        cmd::run_shell(cli::ShellCli::parse_from(args).args)
+    } else {
+        cmd::run(cli::Cli::parse())
+    };
+    match outcome {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) if err.downcast_ref::<Usage>().is_some() => {

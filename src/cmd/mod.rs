@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::base_env;
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, ShellHookArgs};
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
@@ -32,6 +32,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Allow(args)) => trust::allow(&args),
         Some(Command::Deny(args)) => trust::deny(&args),
         Some(Command::Status(args)) => status::run(&args),
-        Some(Command::ShellHook(args)) => shell_hook::run(args),
+        Some(Command::ShellHook(args)) => run_shell(args),
     }
+}
+
+/// `__shell`: what the functions of `init` call.
+pub fn run_shell(args: ShellHookArgs) -> Result<ExitCode> {
+    shell_hook::run(args)
 }
