@@ -53,12 +53,6 @@ fn prefixed(name: &str) -> (User, TestEnv) {
     (user, env)
 }
 
-/// PATH with the virtualenv's bin first, for `aws` inside exec mode.
-fn venv_path() -> String {
-    let bin = venv_bin("aws").parent().unwrap().display().to_string();
-    format!("{bin}:{}", std::env::var("PATH").unwrap_or_default())
-}
-
 /// Runs the binary with `args`.
 fn ar(env: &TestEnv, args: &[&str]) -> Output {
     run(env.cmd().args(args))
@@ -120,22 +114,6 @@ fn key_for(env: &TestEnv, role: &str, extra: &[&str]) -> String {
     let mut args = vec!["--role", role];
     args.extend_from_slice(extra);
     get(&print(env, &args), "AWS_ACCESS_KEY_ID").to_owned()
-}
-
-/// Asserts that the command failed with exit `code`, printed nothing on
-/// stdout and exactly one line on stderr; returns that line.
-fn failure_line(output: &Output, code: i32) -> String {
-    assert_eq!(output.status.code(), Some(code), "{}", describe(output));
-    assert_eq!(stdout(output), "", "{}", describe(output));
-    let err = stderr(output);
-    assert_eq!(
-        err.lines().count(),
-        1,
-        "stderr is not one line\n{}",
-        describe(output)
-    );
-    assert!(err.ends_with('\n'), "{}", describe(output));
-    err.trim_end().to_owned()
 }
 
 /// Files in the cache folder whose names end with `suffix`.

@@ -94,21 +94,6 @@ fn key_for(env: &TestEnv, role: &str) -> String {
     print(env, &["--role", role])["AWS_ACCESS_KEY_ID"].clone()
 }
 
-/// Exit `code`, nothing on stdout, exactly one line on stderr: that line.
-fn failure_line(output: &Output, code: i32) -> String {
-    assert_eq!(output.status.code(), Some(code), "{}", describe(output));
-    assert_eq!(stdout(output), "", "{}", describe(output));
-    let err = stderr(output);
-    assert_eq!(
-        err.lines().count(),
-        1,
-        "stderr is not one line\n{}",
-        describe(output)
-    );
-    assert!(err.ends_with('\n'), "{}", describe(output));
-    err.trim_end().to_owned()
-}
-
 /// Exit 0 and exactly one warning line on stderr: that line, and the vars.
 fn one_warning(output: &Output) -> (String, BTreeMap<String, String>) {
     assert_ok(output);

@@ -19,11 +19,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_assume-role");
 fn env_with_user(name: &str) -> (TestEnv, User) {
     let moto = moto();
     let user = moto.create_user(name);
-    let path = format!(
-        "{}:{}",
-        venv_bin("aws").parent().unwrap().display(),
-        std::env::var("PATH").unwrap()
-    );
+    let path = venv_path();
     let env = TestEnv::new()
         .with_user(&user)
         .endpoint(&moto.endpoint())

@@ -76,16 +76,6 @@ fn printed_key(output: &Output) -> String {
     key.to_owned()
 }
 
-/// Asserts exit 1, an empty stdout and one line on stderr; returns the line.
-fn failure_line(output: &Output) -> String {
-    assert_eq!(output.status.code(), Some(1), "{}", describe(output));
-    assert_eq!(stdout(output), "", "{}", describe(output));
-    let err = stderr(output);
-    assert_eq!(err.lines().count(), 1, "{}", describe(output));
-    assert!(err.starts_with("assume-role: "), "{err}");
-    err.trim_end().to_owned()
-}
-
 fn cache_files(env: &TestEnv, suffix: &str) -> Vec<PathBuf> {
     match fs::read_dir(env.cache_dir().join("assume-role")) {
         Ok(dir) => dir
@@ -113,7 +103,7 @@ fn configured_serial_with_mfa_token_makes_one_assume_role() {
 #[test]
 fn wrong_mfa_token_is_one_line_naming_the_device() {
     let mfa = setup("mfa-wrong", true);
-    let line = failure_line(&mfa.run(&["--mfa-token", "000000"]));
+    let line = failure_line(&mfa.run(&["--mfa-token", "000000"]), 1);
     assert!(line.contains(&mfa.serial), "{line}");
     assert!(line.contains(ADMIN), "{line}");
     assert_eq!(mfa.assume_roles(), 1, "a given code cannot be retyped");
@@ -135,7 +125,7 @@ fn mfa_token_from_the_environment() {
 #[test]
 fn autodetect_without_token_or_terminal_says_what_to_pass() {
     let mfa = setup("mfa-noterm", false);
-    let line = failure_line(&mfa.run(&[]));
+    let line = failure_line(&mfa.run(&[]), 1);
     assert!(line.contains(&mfa.serial), "{line}");
     assert!(
         line.contains("--mfa-token") && line.contains("ASSUME_ROLE_MFA_TOKEN"),
@@ -170,7 +160,7 @@ fn autodetect_finds_the_device_and_remembers_that_the_role_needs_it() {
 #[test]
 fn five_digit_code_is_refused_before_any_request() {
     let mfa = setup("mfa-short", true);
-    let line = failure_line(&mfa.run(&["--mfa-token", "12345"]));
+    let line = failure_line(&mfa.run(&["--mfa-token", "12345"]), 1);
     assert!(line.contains("6 digits"), "{line}");
     assert_eq!(mfa.assume_roles(), 0);
     assert_eq!(mfa.sts.count("GetCallerIdentity"), 0);

@@ -17,11 +17,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_assume-role");
 /// A user of their own against the shared moto, role_prefix in ~/.aws.
 fn user_env(name: &str) -> (TestEnv, User) {
     let user = moto().create_user(name);
-    let path = format!(
-        "{}:{}",
-        venv_bin("aws").parent().unwrap().display(),
-        std::env::var("PATH").unwrap()
-    );
+    let path = venv_path();
     let env = TestEnv::new()
         .with_user(&user)
         .endpoint(&moto().endpoint())

@@ -57,11 +57,7 @@ fn role(name: &str) -> String {
 /// elsewhere), then the virtualenv's `aws`.
 fn test_path() -> String {
     let ours = Path::new(BIN).parent().unwrap().display().to_string();
-    let venv = venv_bin("aws").parent().unwrap().display().to_string();
-    format!(
-        "{ours}:{venv}:{}",
-        std::env::var("PATH").unwrap_or_default()
-    )
+    format!("{ours}:{}", venv_path())
 }
 
 /// A fresh moto user `<test>-<shell>` and an environment using it, without

@@ -645,3 +645,26 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone())
         .unwrap_or_else(|_| panic!("stderr is not UTF-8\n{}", describe(output)))
 }
+
+/// PATH with the virtualenv's bin first, for `aws` run by the binary.
+pub fn venv_path() -> String {
+    let bin = venv_bin("aws").parent().unwrap().display().to_string();
+    format!("{bin}:{}", std::env::var("PATH").unwrap_or_default())
+}
+
+/// Asserts that the command failed with exit `code`, printed nothing on
+/// stdout and exactly one `assume-role: …` line on stderr; returns it.
+pub fn failure_line(output: &Output, code: i32) -> String {
+    assert_eq!(output.status.code(), Some(code), "{}", describe(output));
+    assert_eq!(stdout(output), "", "{}", describe(output));
+    let err = stderr(output);
+    assert_eq!(
+        err.lines().count(),
+        1,
+        "stderr is not one line\n{}",
+        describe(output)
+    );
+    assert!(err.starts_with("assume-role: "), "{}", describe(output));
+    assert!(err.ends_with('\n'), "{}", describe(output));
+    err.trim_end().to_owned()
+}
