@@ -87,37 +87,23 @@ impl Config {
     /// Loads `explicit` alone, or every file found from `dir` upward plus
     /// the one in `~/.aws`.
     pub fn load(dir: &Path, explicit: Option<&Path>) -> Result<Config> {
-        let files = match explicit {
-            Some(file) => {
-                if !file.is_file() {
-                    bail!("config file {} does not exist", file.display());
-                }
-                vec![file.to_path_buf()]
-            }
-            None => discover(dir),
-        };
+        Config::from_sources(&read_sources(dir, explicit)?, true)
+    }
+
+    /// Merges files already read, nearest first. Without `warnings`, for
+    /// files not trusted yet, whose content must not reach a message.
+    pub fn from_sources(sources: &[Source], warnings: bool) -> Result<Config> {
         let mut config = Config::default();
-        for file in files {
-            config.merge_under(&file, true)?;
+        for source in sources {
+            config.merge_under(source, warnings)?;
         }
         Ok(config)
     }
 
-    /// As [`Config::load`] without warnings: for files not trusted yet,
-    /// whose content must not reach a message.
-    pub fn load_quiet(dir: &Path) -> Result<Config> {
-        let mut config = Config::default();
-        for file in discover(dir) {
-            config.merge_under(&file, false)?;
-        }
-        Ok(config)
-    }
-
-    /// Adds `file`'s keys where no nearer file has set them.
-    fn merge_under(&mut self, file: &Path, warnings: bool) -> Result<()> {
-        let text =
-            fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-        let parsed: Option<FileConfig> = serde_yaml::from_str(&text).map_err(|e| {
+    /// Adds a file's keys where no nearer file has set them.
+    fn merge_under(&mut self, source: &Source, warnings: bool) -> Result<()> {
+        let (file, text) = (&source.path, &source.text);
+        let parsed: Option<FileConfig> = serde_yaml::from_str(text).map_err(|e| {
             let at = e
                 .location()
                 .map(|l| format!(" line {} column {}", l.line(), l.column()))
@@ -164,9 +150,33 @@ impl Config {
                 self.roles.push(role);
             }
         }
-        self.files.push(file.to_path_buf());
+        self.files.push(file.clone());
         Ok(())
     }
+}
+
+/// A config file and its text, read once: what is checked for trust is
+/// what is parsed.
+pub struct Source {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// Reads `explicit` alone, or the files that apply in `dir`.
+pub fn read_sources(dir: &Path, explicit: Option<&Path>) -> Result<Vec<Source>> {
+    let files = match explicit {
+        Some(file) if !file.is_file() => bail!("config file {} does not exist", file.display()),
+        Some(file) => vec![file.to_path_buf()],
+        None => discover(dir),
+    };
+    files
+        .into_iter()
+        .map(|path| {
+            let text = fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            Ok(Source { path, text })
+        })
+        .collect()
 }
 
 /// The config files that apply in `dir`, nearest first.

@@ -56,12 +56,11 @@ fn save(store: &Store) -> Result<()> {
     write_atomic(&path, &serde_json::to_vec_pretty(store)?, 0o600)
 }
 
-fn digest(file: &Path) -> Result<String> {
-    let bytes = fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    Ok(Sha256::digest(&bytes)
+fn digest(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
-        .collect())
+        .collect()
 }
 
 /// The real path of `file`: trust is recorded for what is read.
@@ -70,15 +69,15 @@ fn real(file: &Path) -> Result<PathBuf> {
         .with_context(|| format!("cannot read {}", file.display()))
 }
 
-/// How far `file` is trusted.
-pub fn state(file: &Path) -> Result<Trust> {
+/// How far `file`, whose content is `content`, is trusted.
+pub fn state(file: &Path, content: &[u8]) -> Result<Trust> {
     let file = &real(file)?;
     let store = load()?;
     if store.denied.contains_key(file) {
         return Ok(Trust::Denied);
     }
     Ok(match store.allowed.get(file) {
-        Some(hash) if *hash == digest(file)? => Trust::Allowed,
+        Some(hash) if *hash == digest(content) => Trust::Allowed,
         Some(_) => Trust::Changed,
         None => Trust::Unknown,
     })
@@ -89,7 +88,8 @@ pub fn allow(file: &Path) -> Result<()> {
     let file = &real(file)?;
     let mut store = load()?;
     store.denied.remove(file);
-    store.allowed.insert(file.to_path_buf(), digest(file)?);
+    let content = fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    store.allowed.insert(file.to_path_buf(), digest(&content));
     save(&store)
 }
 

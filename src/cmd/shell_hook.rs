@@ -199,26 +199,26 @@ fn hook(
 /// in effect is trusted; otherwise a one-line notice and `None`.
 fn directory_role(dir: &Path) -> Result<Option<(String, PathBuf)>> {
     // Trust first. A file not trusted yet is read only to name the role it
-    // wants, quietly: nothing of its content reaches a message.
+    // wants, quietly: nothing of its content reaches a message. What is
+    // hashed is what is parsed.
+    let sources = config::read_sources(dir, None)?;
     let home = config::home_file();
     let mut untrusted = None;
-    for file in config::discover(dir) {
-        if Some(&file) == home.as_ref() {
-            continue;
-        }
-        match trust::state(&file)? {
+    for source in sources.iter().filter(|s| Some(&s.path) != home.as_ref()) {
+        match trust::state(&source.path, source.text.as_bytes())? {
             Trust::Allowed => {}
             Trust::Denied => return Ok(None),
             other => {
-                untrusted = Some((file, other));
+                untrusted = Some((source.path.clone(), other));
                 break;
             }
         }
     }
     let Some((file, trust)) = untrusted else {
-        return Ok(Config::load(dir, None)?.role);
+        return Ok(Config::from_sources(&sources, true)?.role);
     };
-    let Some((role, _)) = Config::load_quiet(dir).ok().and_then(|c| c.role) else {
+    let quiet = Config::from_sources(&sources, false).ok();
+    let Some((role, _)) = quiet.and_then(|c| c.role) else {
         return Ok(None);
     };
     let shown = file.display();

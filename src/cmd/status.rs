@@ -34,7 +34,8 @@ pub fn run(args: &StatusArgs) -> Result<ExitCode> {
             let trust = if Some(f) == home.as_ref() {
                 "yours"
             } else {
-                match trust::state(f) {
+                let content = std::fs::read(f).unwrap_or_default();
+                match trust::state(f, &content) {
                     Ok(Trust::Allowed) => "trusted",
                     Ok(Trust::Changed) => "changed since allowed",
                     Ok(Trust::Denied) => "blocked",
