@@ -317,6 +317,56 @@ fn config_profiles_bring_their_settings() {
 }
 
 #[test]
+fn a_profile_source_profile_supplies_the_base_credentials() {
+    let (env, user) = env_with_user("source-profile-user");
+    // No role_prefix (it would win over the profile), and no keys in the
+    // environment: only [base] in the credentials file has them.
+    std::fs::remove_file(env.home().join(".aws/assume-role.yaml")).unwrap();
+    env.write(
+        "home/.aws/credentials",
+        &format!(
+            "[base]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            user.access_key_id, user.secret_access_key
+        ),
+    );
+    env.write(
+        "home/.aws/config",
+        &format!("[profile deploy]\nrole_arn = {PREFIX}deployer\nsource_profile = base\n"),
+    );
+    let mut cmd = env.cmd();
+    cmd.env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .args([
+            "--role",
+            "deploy",
+            "--",
+            "aws",
+            "sts",
+            "get-caller-identity",
+            "--output",
+            "text",
+        ]);
+    let out = run(&mut cmd);
+    assert_ok(&out);
+    assert!(
+        stdout(&out).contains(&format!("assumed-role/deployer/{}", user.name)),
+        "{}",
+        describe(&out)
+    );
+    // Without source_profile there is nothing to start from: one clear line.
+    env.write(
+        "home/.aws/config",
+        &format!("[profile deploy]\nrole_arn = {PREFIX}deployer\n"),
+    );
+    let mut cmd = env.cmd();
+    cmd.env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .args(["--role", "deploy", "-f"]);
+    let line = failure_line(&run(&mut cmd), 1);
+    assert!(line.contains("no usable AWS credentials"), "{line}");
+}
+
+#[test]
 fn aws_profile_is_exported_only_when_the_written_profile_holds_the_credentials() {
     let (env, _) = env_with_user("profile-export");
     let env = env.set_env("AWS_PROFILE", "someone-else");
