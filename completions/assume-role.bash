@@ -95,7 +95,7 @@ _assume__role() {
 
     case "${cmd}" in
         assume__role)
-            opts="-r -f -h -V --role --force-refresh --role-session-name --duration --region --external-id --mfa-serial --mfa-token --config --format --help --version init allow deny status roles completions credential-process __shell help"
+            opts="-r -f -h -V --role --force-refresh --role-session-name --duration --region --external-id --mfa-serial --source-profile --mfa-token --config --format --help --version init allow deny status roles completions credential-process __shell help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -126,6 +126,10 @@ _assume__role() {
                     return 0
                     ;;
                 --mfa-serial)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source-profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -191,7 +195,7 @@ _assume__role() {
             return 0
             ;;
         assume__subcmd__role__subcmd____shell__subcmd__switch)
-            opts="-r -f --role --force-refresh --role-session-name --duration --region --external-id --mfa-serial --mfa-token --config"
+            opts="-r -f --role --force-refresh --role-session-name --duration --region --external-id --mfa-serial --source-profile --mfa-token --config"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -222,6 +226,10 @@ _assume__role() {
                     return 0
                     ;;
                 --mfa-serial)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source-profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -269,7 +277,7 @@ _assume__role() {
             return 0
             ;;
         assume__subcmd__role__subcmd__credential__subcmd__process)
-            opts="-r -f -h --role --force-refresh --role-session-name --duration --region --external-id --mfa-serial --mfa-token --config --help"
+            opts="-r -f -h --role --force-refresh --role-session-name --duration --region --external-id --mfa-serial --source-profile --mfa-token --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -300,6 +308,10 @@ _assume__role() {
                     return 0
                     ;;
                 --mfa-serial)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source-profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_assume_role_global_optspecs
-    string join \n r/role= f/force-refresh role-session-name= duration= region= external-id= mfa-serial= mfa-token= config= format= h/help V/version
+    string join \n r/role= f/force-refresh role-session-name= duration= region= external-id= mfa-serial= source-profile= mfa-token= config= format= h/help V/version
 end
 
 function __fish_assume_role_needs_command
@@ -30,6 +30,7 @@ complete -c assume-role -n "__fish_assume_role_needs_command" -l duration -d 'Re
 complete -c assume-role -n "__fish_assume_role_needs_command" -l region -d 'Region exported as AWS_REGION and AWS_DEFAULT_REGION' -r
 complete -c assume-role -n "__fish_assume_role_needs_command" -l external-id -d 'External id the role\'s trust policy asks for' -r
 complete -c assume-role -n "__fish_assume_role_needs_command" -l mfa-serial -d 'ARN of the MFA device to use (default: configured, else detected)' -r
+complete -c assume-role -n "__fish_assume_role_needs_command" -l source-profile -d 'Profile whose credentials call STS (default: the standard chain)' -r
 complete -c assume-role -n "__fish_assume_role_needs_command" -l mfa-token -d 'Current MFA code, for scripts without a terminal' -r
 complete -c assume-role -n "__fish_assume_role_needs_command" -l config -d 'Read only this configuration file instead of looking for assume-role.yaml' -r -F
 complete -c assume-role -n "__fish_assume_role_needs_command" -l format -d 'Output format when no command is given' -r -f -a "env\t'`KEY=value` lines (the classic format)'
@@ -66,6 +67,7 @@ complete -c assume-role -n "__fish_assume_role_using_subcommand credential-proce
 complete -c assume-role -n "__fish_assume_role_using_subcommand credential-process" -l region -d 'Region exported as AWS_REGION and AWS_DEFAULT_REGION' -r
 complete -c assume-role -n "__fish_assume_role_using_subcommand credential-process" -l external-id -d 'External id the role\'s trust policy asks for' -r
 complete -c assume-role -n "__fish_assume_role_using_subcommand credential-process" -l mfa-serial -d 'ARN of the MFA device to use (default: configured, else detected)' -r
+complete -c assume-role -n "__fish_assume_role_using_subcommand credential-process" -l source-profile -d 'Profile whose credentials call STS (default: the standard chain)' -r
 complete -c assume-role -n "__fish_assume_role_using_subcommand credential-process" -l mfa-token -d 'Current MFA code, for scripts without a terminal' -r
 complete -c assume-role -n "__fish_assume_role_using_subcommand credential-process" -l config -d 'Read only this configuration file instead of looking for assume-role.yaml' -r -F
 complete -c assume-role -n "__fish_assume_role_using_subcommand credential-process" -s f -l force-refresh -d 'Ignore the cache and call AssumeRole again'
@@ -79,6 +81,7 @@ complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __f
 complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from switch" -l region -d 'Region exported as AWS_REGION and AWS_DEFAULT_REGION' -r
 complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from switch" -l external-id -d 'External id the role\'s trust policy asks for' -r
 complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from switch" -l mfa-serial -d 'ARN of the MFA device to use (default: configured, else detected)' -r
+complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from switch" -l source-profile -d 'Profile whose credentials call STS (default: the standard chain)' -r
 complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from switch" -l mfa-token -d 'Current MFA code, for scripts without a terminal' -r
 complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from switch" -l config -d 'Read only this configuration file instead of looking for assume-role.yaml' -r -F
 complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from switch" -s f -l force-refresh -d 'Ignore the cache and call AssumeRole again'

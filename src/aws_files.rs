@@ -219,9 +219,9 @@ fn remove_stale_temp_files(dir: &Path) {
 
 /// The text of an INI file with `pairs` set in `[section]`.
 ///
-/// Within the section a key line is `key = value` or `key: value`; an
-/// indented line after a key line (blank lines between allowed) continues
-/// that key's value, as in awscli's parser. A managed key keeps its first
+/// Within the section a key line is `key = value` or `key: value`; a line
+/// indented deeper than the key line before it (blank lines between
+/// allowed) continues that key's value, as in awscli's parser. A managed key keeps its first
 /// place and loses its continuation lines and any duplicates.
 pub fn upsert_section(text: &str, section: &str, pairs: &[(&str, &str)]) -> String {
     let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
@@ -251,27 +251,29 @@ pub fn upsert_section(text: &str, section: &str, pairs: &[(&str, &str)]) -> Stri
 
     // Which managed key each line of the section belongs to, if any.
     let mut owner: Option<&str> = None;
-    let mut in_value = false;
+    // The indentation of the key line whose value is open, if any: a line
+    // indented deeper continues that value.
+    let mut value_indent: Option<usize> = None;
     let mut missing: Vec<&(&str, &str)> = pairs.iter().collect();
     let mut remove = Vec::new();
     for (i, line) in lines.iter_mut().enumerate().take(end).skip(start + 1) {
         let trimmed = line.trim();
-        let indented = line.starts_with([' ', '\t']);
         if trimmed.is_empty() {
             continue;
         }
-        if indented && in_value {
+        let indent = line.len() - line.trim_start().len();
+        if value_indent.is_some_and(|key| indent > key) {
             if owner.is_some() {
                 remove.push(i);
             }
             continue;
         }
         if trimmed.starts_with(['#', ';']) {
-            in_value = false;
+            value_indent = None;
             continue;
         }
         let key = trimmed.split(['=', ':']).next().unwrap_or("").trim();
-        in_value = true;
+        value_indent = Some(indent);
         owner = pairs.iter().find(|(k, _)| *k == key).map(|(k, _)| *k);
         let Some(key) = owner else { continue };
         match missing.iter().position(|(k, _)| *k == key) {
@@ -371,6 +373,16 @@ mod tests {
         assert_eq!(
             out,
             "[a]\ns3 =\n  aws_access_key_id = nested\naws_access_key_id = ASIANEW\n"
+        );
+    }
+
+    #[test]
+    fn equally_indented_keys_are_keys_not_continuations() {
+        let text = "[a]\n  region = x\n  aws_access_key_id = OLD\n  output = json\n";
+        let out = upsert_section(text, "a", &KEYS[..1]);
+        assert_eq!(
+            out,
+            "[a]\n  region = x\naws_access_key_id = ASIANEW\n  output = json\n"
         );
     }
 

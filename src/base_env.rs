@@ -81,12 +81,9 @@ pub fn prepare() {
         }
     }
     if let Ok(role) = env::var(ROLE_VAR) {
-        // The profile written for that role (`<prefix>-<role name>`) is the
-        // role's too, whichever keys another process has put in it since.
-        let name = crate::resolve::parse_role_arn(&role).map(|arn| format!("-{}", arn.name));
-        if let (Ok(profile), Ok(name)) = (env::var("AWS_PROFILE"), name)
-            && profile.ends_with(&name)
-        {
+        // The profile written for that role is the role's too, whichever
+        // keys another process has put in it since.
+        if env::var("AWS_PROFILE").is_ok_and(|profile| is_role_profile(&profile, &role)) {
             apply("AWS_PROFILE", None);
         }
         for name in [
@@ -101,6 +98,25 @@ pub fn prepare() {
         }
     }
     apply(SAVED_VAR, None);
+}
+
+/// Whether `profile` is the awscli profile written for `role`: its name
+/// under the default prefix or the configured one, or it holds the keys in
+/// the environment.
+fn is_role_profile(profile: &str, role: &str) -> bool {
+    let Ok(arn) = crate::resolve::parse_role_arn(role) else {
+        return false;
+    };
+    let config = env::current_dir()
+        .ok()
+        .and_then(|dir| crate::config::read_sources(&dir, None).ok())
+        .and_then(|sources| crate::config::Config::from_sources(&sources, false).ok())
+        .unwrap_or_default();
+    let default = crate::config::Config::default();
+    let names = [&config, &default].map(|c| crate::resolve::profile_name(c, &arn).ok());
+    names.iter().flatten().any(|name| name == profile)
+        || env::var("AWS_ACCESS_KEY_ID")
+            .is_ok_and(|key| crate::aws_files::profile_holds(profile, &key))
 }
 
 #[cfg(test)]

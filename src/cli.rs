@@ -60,6 +60,10 @@ pub struct RoleArgs {
     #[arg(long, value_name = "ARN")]
     pub mfa_serial: Option<String>,
 
+    /// Profile whose credentials call STS (default: the standard chain).
+    #[arg(long, value_name = "PROFILE")]
+    pub source_profile: Option<String>,
+
     /// Current MFA code, for scripts without a terminal.
     #[arg(
         long,

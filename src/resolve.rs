@@ -60,6 +60,19 @@ pub fn parse_role_arn(arn: &str) -> Result<RoleArn<'_>> {
     })
 }
 
+/// The awscli profile the role's credentials are written to:
+/// `<profile_name_prefix or account>-<role name>`.
+pub fn profile_name(config: &Config, arn: &RoleArn) -> Result<String> {
+    let prefix = config.profile_name_prefix.as_deref().unwrap_or(arn.account);
+    if !prefix
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
+    {
+        bail!("profile_name_prefix {prefix:?} may hold only letters, digits and _+=,.@-");
+    }
+    Ok(format!("{prefix}-{}", arn.name))
+}
+
 /// Resolves `role` with the flags in `args` (which win), then the profile's
 /// settings, then the config files'.
 pub fn resolve(role: &str, args: &RoleArgs, config: &Config) -> Result<Target> {
@@ -98,16 +111,7 @@ pub fn resolve(role: &str, args: &RoleArgs, config: &Config) -> Result<Target> {
         (None, None) => config.duration.unwrap_or(DEFAULT_DURATION),
     };
     let profile_name = match config.write_credentials_file() {
-        true => {
-            let prefix = config.profile_name_prefix.as_deref().unwrap_or(arn.account);
-            if !prefix
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
-            {
-                bail!("profile_name_prefix {prefix:?} may hold only letters, digits and _+=,.@-");
-            }
-            Some(format!("{prefix}-{}", arn.name))
-        }
+        true => Some(profile_name(config, &arn)?),
         false => None,
     };
 
@@ -128,7 +132,12 @@ pub fn resolve(role: &str, args: &RoleArgs, config: &Config) -> Result<Target> {
             .clone()
             .or_else(|| from_profile("region"))
             .or_else(|| config.region.clone()),
-        source_profile: from_profile("source_profile").or_else(|| config.source_profile.clone()),
+        source_profile: args
+            .source_profile
+            .clone()
+            .or_else(|| from_profile("source_profile"))
+            .or_else(|| config.source_profile.clone()),
+
         session_name: args
             .role_session_name
             .clone()

@@ -56,17 +56,31 @@ fn save(store: &Store) -> Result<()> {
     write_atomic(&path, &serde_json::to_vec_pretty(store)?, 0o600)
 }
 
-fn digest(bytes: &[u8]) -> String {
+/// SHA-256 of `bytes`, in hex.
+pub fn digest(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
 }
 
-/// The real path of `file`: trust is recorded for what is read.
+/// `file` with its folder's real path, as the hook finds it from the
+/// working directory. The file itself is not followed: a link in a cloned
+/// repository to a trusted file elsewhere is a file of its own, not trusted
+/// until it is allowed (its content is hashed all the same).
 fn real(file: &Path) -> Result<PathBuf> {
-    file.canonicalize()
-        .with_context(|| format!("cannot read {}", file.display()))
+    let (Some(dir), Some(name)) = (file.parent(), file.file_name()) else {
+        anyhow::bail!("{} is not a file", file.display());
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let dir = dir
+        .canonicalize()
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    Ok(dir.join(name))
 }
 
 /// How far `file`, whose content is `content`, is trusted.

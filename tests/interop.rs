@@ -367,6 +367,75 @@ fn a_profile_source_profile_supplies_the_base_credentials() {
 }
 
 #[test]
+fn a_refresh_in_the_shell_keeps_the_profiles_source_profile() {
+    let (env, user) = env_with_user("refresh-source-profile");
+    std::fs::remove_file(env.home().join(".aws/assume-role.yaml")).unwrap();
+    env.write(
+        "home/.aws/credentials",
+        &format!(
+            "[base]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            user.access_key_id, user.secret_access_key
+        ),
+    );
+    env.write(
+        "home/.aws/config",
+        &format!("[profile deploy]\nrole_arn = {PREFIX}deployer\nsource_profile = base\n"),
+    );
+    // `ar deploy` for a 2 s session (moto takes any length), then the
+    // credentials are due: the prompt hook refreshes them from `base`, as
+    // the first switch did.
+    let script = format!(
+        r#"eval "$({BIN} init bash)"
+ar deploy --duration 2s || exit 1
+first=$AWS_ACCESS_KEY_ID
+sleep 2
+__ar_hook
+[ "$AWS_ACCESS_KEY_ID" != "$first" ] && echo refreshed
+aws sts get-caller-identity --query Arn --output text
+"#
+    );
+    let out = run(env
+        .command("bash")
+        .args(["--norc", "--noprofile", "-c", &script])
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY"));
+    assert_ok(&out);
+    assert_eq!(stderr(&out), "", "{}", describe(&out));
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "refreshed\narn:aws:sts::123456789012:assumed-role/deployer/{}\n",
+            user.name
+        )
+    );
+}
+
+#[test]
+fn an_edited_and_allowed_project_file_is_followed_without_leaving() {
+    let (env, _) = env_with_user("edited-project");
+    env.write(
+        "work/proj/assume-role.yaml",
+        "role: deploy\nregion: eu-west-1\n",
+    );
+    std::fs::create_dir_all(env.work().join("proj/sub")).unwrap();
+    let script = format!(
+        r#"eval "$({BIN} init bash)"
+{BIN} allow proj 2>/dev/null
+cd proj && __ar_hook && echo "$AWS_REGION"
+echo 'region: eu-west-2' > assume-role.yaml; echo 'role: deploy' >> assume-role.yaml
+{BIN} allow . 2>/dev/null
+cd sub && __ar_hook && echo "$AWS_REGION"
+"#
+    );
+    let out = run(env
+        .command("bash")
+        .args(["--norc", "--noprofile", "-c", &script])
+        .current_dir(env.work()));
+    assert_ok(&out);
+    assert_eq!(stdout(&out), "eu-west-1\neu-west-2\n", "{}", describe(&out));
+}
+
+#[test]
 fn aws_profile_is_exported_only_when_the_written_profile_holds_the_credentials() {
     let (env, _) = env_with_user("profile-export");
     let env = env.set_env("AWS_PROFILE", "someone-else");

@@ -223,3 +223,74 @@ fn the_mfa_code_is_not_handed_to_the_command() {
         describe(&out)
     );
 }
+
+#[test]
+fn a_link_to_a_trusted_file_is_not_trusted_itself() {
+    let (env, _) = user_env("sec-borrow");
+    env.write("work/prod/assume-role.yaml", "role: prod-admin\n");
+    let evil = env.work().join("evil");
+    fs::create_dir_all(&evil).unwrap();
+    symlink(
+        env.work().join("prod/assume-role.yaml"),
+        evil.join("assume-role.yaml"),
+    )
+    .unwrap();
+    assert_ok(&run(env.cmd().args(["allow"]).arg(env.work().join("prod"))));
+
+    let hook =
+        |dir: &std::path::Path| run(env.cmd().args(["__shell", "bash", "hook"]).current_dir(dir));
+    let out = hook(&env.work().join("prod"));
+    assert!(
+        stdout(&out).contains("role/prod-admin"),
+        "{}",
+        describe(&out)
+    );
+    let out = hook(&evil);
+    assert_ok(&out);
+    assert_eq!(
+        stdout(&out),
+        "",
+        "the link borrowed the trust of its target"
+    );
+    assert!(
+        stderr(&out).contains("is not trusted"),
+        "{}",
+        describe(&out)
+    );
+}
+
+#[test]
+fn a_users_own_profile_named_like_a_role_profile_is_kept() {
+    // Inside a role's environment, AWS_PROFILE=prod-admin is the user's own
+    // profile (it ends like the role's, but it is not the one written).
+    let (env, user) = user_env("sec-own-profile");
+    env.write(
+        "home/.aws/credentials",
+        &format!(
+            "[prod-admin]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            user.access_key_id, user.secret_access_key
+        ),
+    );
+    let mut cmd = env.cmd();
+    cmd.env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("ASSUME_ROLE_ARN", format!("{PREFIX}admin"))
+        .env("AWS_PROFILE", "prod-admin")
+        .args([
+            "--role",
+            "other",
+            "--",
+            "aws",
+            "sts",
+            "get-caller-identity",
+            "--output",
+            "text",
+        ]);
+    let out = run(&mut cmd);
+    assert_ok(&out);
+    assert!(
+        stdout(&out).contains(&format!("assumed-role/other/{}", user.name)),
+        "{}",
+        describe(&out)
+    );
+}

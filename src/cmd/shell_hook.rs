@@ -48,6 +48,10 @@ struct State {
     dir: PathBuf,
     /// Set by the directory hook from this file; `None` for a manual `ar`.
     file: Option<PathBuf>,
+    /// For the directory hook: the digest of the config files in effect, so
+    /// that an edit (allowed again) is followed.
+    #[serde(default)]
+    digest: Option<String>,
     #[serde(default)]
     options: Options,
 }
@@ -61,6 +65,7 @@ struct Options {
     external_id: Option<String>,
     mfa_serial: Option<String>,
     role_session_name: Option<String>,
+    source_profile: Option<String>,
     config: Option<PathBuf>,
 }
 
@@ -74,6 +79,7 @@ impl State {
             external_id: o.external_id.clone(),
             mfa_serial: o.mfa_serial.clone(),
             role_session_name: o.role_session_name.clone(),
+            source_profile: o.source_profile.clone(),
             config: o.config.clone(),
             ..RoleArgs::default()
         }
@@ -107,12 +113,14 @@ pub fn run(args: ShellHookArgs) -> Result<ExitCode> {
                 role_arn: None,
                 dir,
                 file: None,
+                digest: None,
                 options: Options {
                     duration: role_args.duration.map(|d| d.as_secs()),
                     region: role_args.region,
                     external_id: role_args.external_id,
                     mfa_serial: role_args.mfa_serial,
                     role_session_name: role_args.role_session_name,
+                    source_profile: role_args.source_profile,
                     config: role_args.config,
                 },
             };
@@ -168,16 +176,22 @@ fn hook(
     let base = move || orig.map_or(current, Ok);
 
     let next = match (state, wanted) {
-        (Some(active), Some((role, file)))
-            if active.file.as_ref() == Some(&file) && active.role == role =>
+        (Some(active), Some(wanted))
+            if active.file.as_ref() == Some(&wanted.file)
+                && active.role == wanted.role
+                && active.digest.as_ref() == Some(&wanted.digest) =>
         {
             active.clone()
         }
-        (_, Some((role, file))) => State {
-            role,
+        (_, Some(wanted)) => State {
+            role: wanted.role,
             role_arn: None,
-            dir: file.parent().map_or_else(|| dir.clone(), Path::to_path_buf),
-            file: Some(file),
+            dir: wanted
+                .file
+                .parent()
+                .map_or_else(|| dir.clone(), Path::to_path_buf),
+            file: Some(wanted.file),
+            digest: Some(wanted.digest),
             options: Options::default(),
         },
         (Some(active), None) if manual => active.clone(),
@@ -197,7 +211,15 @@ fn hook(
 
 /// The role the nearest `assume-role.yaml` names, when every project file
 /// in effect is trusted; otherwise a one-line notice and `None`.
-fn directory_role(dir: &Path) -> Result<Option<(String, PathBuf)>> {
+/// The role a directory's trusted config files name.
+struct Wanted {
+    role: String,
+    file: PathBuf,
+    /// Of all the config files in effect.
+    digest: String,
+}
+
+fn directory_role(dir: &Path) -> Result<Option<Wanted>> {
     // Trust first. A file not trusted yet is read only to name the role it
     // wants, quietly: nothing of its content reaches a message. What is
     // hashed is what is parsed.
@@ -215,7 +237,22 @@ fn directory_role(dir: &Path) -> Result<Option<(String, PathBuf)>> {
         }
     }
     let Some((file, trust)) = untrusted else {
-        return Ok(Config::from_sources(&sources, true)?.role);
+        let all: Vec<u8> = sources
+            .iter()
+            .flat_map(|s| {
+                [
+                    s.path.as_os_str().as_encoded_bytes(),
+                    b"\0",
+                    s.text.as_bytes(),
+                    b"\0",
+                ]
+            })
+            .flatten()
+            .copied()
+            .collect();
+        let digest = trust::digest(&all);
+        let role = Config::from_sources(&sources, true)?.role;
+        return Ok(role.map(|(role, file)| Wanted { role, file, digest }));
     };
     let quiet = Config::from_sources(&sources, false).ok();
     let Some((role, _)) = quiet.and_then(|c| c.role) else {
@@ -285,6 +322,7 @@ fn switch_to(shell: Shell, assumed: &Assumed, orig: &Saved, state: &State) -> Re
             external_id: t.external_id.clone(),
             mfa_serial: t.mfa_serial.clone(),
             role_session_name: t.session_name.clone(),
+            source_profile: t.source_profile.clone(),
             config: state.options.config.clone(),
         },
         ..state.clone()
@@ -386,6 +424,7 @@ mod tests {
             role: "admin".into(),
             role_arn: None,
             dir: "/p".into(),
+            digest: None,
             file: None,
             options: Options::default(),
         }
@@ -445,6 +484,7 @@ mod tests {
             role: "it's".into(),
             role_arn: Some("arn:aws:iam::123456789012:role/x".into()),
             dir: "/a b".into(),
+            digest: Some("d".into()),
             file: Some("/a b/assume-role.yaml".into()),
             options: Options {
                 duration: Some(900),
