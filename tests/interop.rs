@@ -322,36 +322,19 @@ fn a_profile_source_profile_supplies_the_base_credentials() {
     // No role_prefix (it would win over the profile), and no keys in the
     // environment: only [base] in the credentials file has them.
     std::fs::remove_file(env.home().join(".aws/assume-role.yaml")).unwrap();
-    env.write(
-        "home/.aws/credentials",
-        &format!(
-            "[base]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            user.access_key_id, user.secret_access_key
-        ),
-    );
+    env.write("home/.aws/credentials", &user.credentials_section("base"));
     env.write(
         "home/.aws/config",
         &format!("[profile deploy]\nrole_arn = {PREFIX}deployer\nsource_profile = base\n"),
     );
     let mut cmd = env.cmd();
-    cmd.env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
-        .args([
-            "--role",
-            "deploy",
-            "--",
-            "aws",
-            "sts",
-            "get-caller-identity",
-            "--output",
-            "text",
-        ]);
-    let out = run(&mut cmd);
-    assert_ok(&out);
-    assert!(
-        stdout(&out).contains(&format!("assumed-role/deployer/{}", user.name)),
-        "{}",
-        describe(&out)
+    cmd.args(["--role", "deploy"]);
+    assert_eq!(
+        caller_arn_without_env_keys(cmd),
+        format!(
+            "arn:aws:sts::123456789012:assumed-role/deployer/{}",
+            user.name
+        )
     );
     // Without source_profile there is nothing to start from: one clear line.
     env.write(
@@ -370,13 +353,7 @@ fn a_profile_source_profile_supplies_the_base_credentials() {
 fn a_refresh_in_the_shell_keeps_the_profiles_source_profile() {
     let (env, user) = env_with_user("refresh-source-profile");
     std::fs::remove_file(env.home().join(".aws/assume-role.yaml")).unwrap();
-    env.write(
-        "home/.aws/credentials",
-        &format!(
-            "[base]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            user.access_key_id, user.secret_access_key
-        ),
-    );
+    env.write("home/.aws/credentials", &user.credentials_section("base"));
     env.write(
         "home/.aws/config",
         &format!("[profile deploy]\nrole_arn = {PREFIX}deployer\nsource_profile = base\n"),

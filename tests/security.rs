@@ -127,33 +127,19 @@ fn the_profile_written_for_the_active_role_is_never_a_base_identity() {
     env.write(
         "home/.aws/credentials",
         &format!(
-            "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\n\n\
-             [123456789012-admin]\naws_access_key_id = AKIAOTHERKEYS000000\n\
+            "{}\n[123456789012-admin]\naws_access_key_id = AKIAOTHERKEYS000000\n\
              aws_secret_access_key = other\n",
-            user.access_key_id, user.secret_access_key
+            user.credentials_section("default")
         ),
     );
     let mut cmd = env.cmd();
-    cmd.env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
-        .env("ASSUME_ROLE_ARN", format!("{PREFIX}admin"))
+    cmd.env("ASSUME_ROLE_ARN", format!("{PREFIX}admin"))
         .env("AWS_PROFILE", "123456789012-admin")
-        .args([
-            "--role",
-            "other",
-            "--",
-            "aws",
-            "sts",
-            "get-caller-identity",
-            "--output",
-            "text",
-        ]);
-    let out = run(&mut cmd);
-    assert_ok(&out);
-    assert!(
-        stdout(&out).contains(&format!("assumed-role/other/{}", user.name)),
-        "not assumed from the user's own identity: {}",
-        describe(&out)
+        .args(["--role", "other"]);
+    assert_eq!(
+        caller_arn_without_env_keys(cmd),
+        format!("arn:aws:sts::123456789012:assumed-role/other/{}", user.name),
+        "not assumed from the user's own identity"
     );
 }
 
@@ -266,31 +252,14 @@ fn a_users_own_profile_named_like_a_role_profile_is_kept() {
     let (env, user) = user_env("sec-own-profile");
     env.write(
         "home/.aws/credentials",
-        &format!(
-            "[prod-admin]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            user.access_key_id, user.secret_access_key
-        ),
+        &user.credentials_section("prod-admin"),
     );
     let mut cmd = env.cmd();
-    cmd.env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
-        .env("ASSUME_ROLE_ARN", format!("{PREFIX}admin"))
+    cmd.env("ASSUME_ROLE_ARN", format!("{PREFIX}admin"))
         .env("AWS_PROFILE", "prod-admin")
-        .args([
-            "--role",
-            "other",
-            "--",
-            "aws",
-            "sts",
-            "get-caller-identity",
-            "--output",
-            "text",
-        ]);
-    let out = run(&mut cmd);
-    assert_ok(&out);
-    assert!(
-        stdout(&out).contains(&format!("assumed-role/other/{}", user.name)),
-        "{}",
-        describe(&out)
+        .args(["--role", "other"]);
+    assert_eq!(
+        caller_arn_without_env_keys(cmd),
+        format!("arn:aws:sts::123456789012:assumed-role/other/{}", user.name)
     );
 }

@@ -668,3 +668,33 @@ pub fn failure_line(output: &Output, code: i32) -> String {
     assert!(err.ends_with('\n'), "{}", describe(output));
     err.trim_end().to_owned()
 }
+
+impl User {
+    /// The user's keys as a `[name]` section of a credentials file.
+    pub fn credentials_section(&self, name: &str) -> String {
+        format!(
+            "[{name}]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            self.access_key_id, self.secret_access_key
+        )
+    }
+}
+
+/// `cmd` (the binary, with its arguments up to the role) with no keys in
+/// the environment, running `aws sts get-caller-identity`: the caller's ARN.
+pub fn caller_arn_without_env_keys(mut cmd: Command) -> String {
+    cmd.env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .args([
+            "--",
+            "aws",
+            "sts",
+            "get-caller-identity",
+            "--query",
+            "Arn",
+            "--output",
+            "text",
+        ]);
+    let out = run(&mut cmd);
+    assert_ok(&out);
+    stdout(&out).trim().to_owned()
+}
