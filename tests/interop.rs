@@ -176,6 +176,7 @@ fn zsh_completes_role_names_for_ar_in_a_terminal() {
         "-f",
         "-i",
     ]));
+    let _server = KillServer(&tmux);
     let screen = || stdout(&tmux(&["capture-pane", "-p"]));
     let wait_for = |what: &str| {
         let deadline = Instant::now() + Duration::from_secs(15);
@@ -200,7 +201,15 @@ fn zsh_completes_role_names_for_ar_in_a_terminal() {
     assert_ok(&tmux(&["send-keys", "ar prod-d", "Tab"]));
     let text = wait_for("ar prod-deploy");
     eprintln!("zsh> ar prod-d<TAB>\n{}", text.trim_end());
-    let _ = tmux(&["kill-server"]);
+}
+
+/// Stops a test's tmux server however the test ends.
+struct KillServer<'a>(&'a dyn Fn(&[&str]) -> std::process::Output);
+
+impl Drop for KillServer<'_> {
+    fn drop(&mut self) {
+        let _ = (self.0)(&["kill-server"]);
+    }
 }
 
 #[test]
