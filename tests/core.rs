@@ -16,6 +16,9 @@ use std::time::{Duration, SystemTime};
 
 use common::*;
 
+/// Print mode's variables, as this file reads them.
+type Vars = Vec<(String, String)>;
+
 const ACCOUNT: &str = "123456789012";
 const PREFIX: &str = "arn:aws:iam::123456789012:role/";
 const ADMIN: &str = "arn:aws:iam::123456789012:role/admin";
@@ -58,26 +61,6 @@ fn ar(env: &TestEnv, args: &[&str]) -> Output {
     run(env.cmd().args(args))
 }
 
-/// Parses `KEY=value` lines, in order.
-fn parse_vars(text: &str) -> Vec<(String, String)> {
-    text.lines()
-        .map(|line| {
-            let (k, v) = line
-                .split_once('=')
-                .unwrap_or_else(|| panic!("not a KEY=value line: {line:?}\n{text}"));
-            (k.to_owned(), v.to_owned())
-        })
-        .collect()
-}
-
-/// Print mode with `args`: must succeed with an empty stderr; the variables in order.
-fn print(env: &TestEnv, args: &[&str]) -> Vec<(String, String)> {
-    let output = ar(env, args);
-    assert_ok(&output);
-    assert_eq!(stderr(&output), "", "{}", describe(&output));
-    parse_vars(&stdout(&output))
-}
-
 /// The value of `name` in `vars`, which must hold it exactly once.
 fn get<'a>(vars: &'a [(String, String)], name: &str) -> &'a str {
     let found: Vec<&str> = vars
@@ -113,7 +96,7 @@ fn assert_no_foreign_profile(vars: &[(String, String)], written: Option<&str>) {
 fn key_for(env: &TestEnv, role: &str, extra: &[&str]) -> String {
     let mut args = vec!["--role", role];
     args.extend_from_slice(extra);
-    get(&print(env, &args), "AWS_ACCESS_KEY_ID").to_owned()
+    get(&print_vars::<Vars>(env, &args), "AWS_ACCESS_KEY_ID").to_owned()
 }
 
 /// Files in the cache folder whose names end with `suffix`.
@@ -259,7 +242,7 @@ fn exec_gives_the_child_exactly_the_role_environment() {
     let output = ar(&env, &["--role", "admin", "env"]);
     assert_ok(&output);
     assert_eq!(stderr(&output), "", "{}", describe(&output));
-    let vars = parse_vars(&stdout(&output));
+    let vars: Vars = parse_vars(&stdout(&output));
 
     let key = get(&vars, "AWS_ACCESS_KEY_ID");
     assert!(
@@ -299,7 +282,7 @@ fn exec_gives_the_child_exactly_the_role_environment() {
 #[test]
 fn print_mode_default_is_key_value_lines_in_the_classic_order() {
     let (_, env) = prefixed("print-env");
-    let vars = print(&env, &["--role", "admin"]);
+    let vars = print_vars::<Vars>(&env, &["--role", "admin"]);
     let names: Vec<&str> = vars.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(
         names[..3],
@@ -329,7 +312,7 @@ fn print_mode_default_is_key_value_lines_in_the_classic_order() {
 #[test]
 fn print_mode_json_holds_the_same_values() {
     let (_, env) = prefixed("print-json");
-    let vars = print(&env, &["--role", "admin"]);
+    let vars = print_vars::<Vars>(&env, &["--role", "admin"]);
     let output = ar(&env, &["--role", "admin", "--format", "json"]);
     assert_ok(&output);
     assert_eq!(stderr(&output), "");
@@ -342,7 +325,7 @@ fn print_mode_json_holds_the_same_values() {
 #[test]
 fn print_mode_bash_evaluates_to_the_same_values() {
     let (_, env) = prefixed("print-bash");
-    let vars = print(&env, &["--role", "admin"]);
+    let vars = print_vars::<Vars>(&env, &["--role", "admin"]);
     // Stale profile variables, as shell variables only (so the binary does
     // not see them): the statements must unset or replace them.
     let script = format!(
@@ -388,7 +371,7 @@ fn expected_values(vars: &[(String, String)]) -> String {
 #[test]
 fn print_mode_fish_evaluates_to_the_same_values() {
     let (_, env) = prefixed("print-fish");
-    let vars = print(&env, &["--role", "admin"]);
+    let vars = print_vars::<Vars>(&env, &["--role", "admin"]);
     let script = format!(
         r#"set -g AWS_PROFILE stale; set -g AWS_DEFAULT_PROFILE stale
 $AR --role admin --format fish | source
@@ -433,7 +416,10 @@ fn config_is_found_from_a_subdirectory_upward() {
     let output = run(env.cmd().current_dir(&deep).args(["--role", "admin"]));
     assert_ok(&output);
     assert_eq!(stderr(&output), "");
-    assert_eq!(get(&parse_vars(&stdout(&output)), "ASSUME_ROLE_ARN"), ADMIN);
+    assert_eq!(
+        get(&parse_vars::<Vars>(&stdout(&output)), "ASSUME_ROLE_ARN"),
+        ADMIN
+    );
 }
 
 #[test]
@@ -444,7 +430,7 @@ fn home_config_applies_and_the_nearer_file_wins_key_by_key() {
         &format!("role_prefix: {PREFIX}team/\nregion: eu-west-1\n"),
     );
     env.write("work/assume-role.yaml", "region: ap-southeast-2\n");
-    let vars = print(&env, &["--role", "admin"]);
+    let vars = print_vars::<Vars>(&env, &["--role", "admin"]);
     assert_eq!(get(&vars, "ASSUME_ROLE_ARN"), TEAM_ADMIN);
     assert_eq!(get(&vars, "AWS_REGION"), "ap-southeast-2");
     assert_eq!(get(&vars, "AWS_DEFAULT_REGION"), "ap-southeast-2");
@@ -523,7 +509,10 @@ fn unknown_key_is_a_warning_and_the_call_works() {
             && err.contains(&file.display().to_string()),
         "{err}"
     );
-    assert_eq!(get(&parse_vars(&stdout(&output)), "ASSUME_ROLE_ARN"), ADMIN);
+    assert_eq!(
+        get(&parse_vars::<Vars>(&stdout(&output)), "ASSUME_ROLE_ARN"),
+        ADMIN
+    );
 }
 
 #[test]
@@ -535,7 +524,7 @@ fn explicit_config_file_is_the_only_one_read() {
         "elsewhere/team.yaml",
         &format!("role_prefix: {PREFIX}team/\n"),
     );
-    let vars = print(
+    let vars = print_vars::<Vars>(
         &env,
         &["--config", file.to_str().unwrap(), "--role", "admin"],
     );
@@ -555,10 +544,10 @@ fn full_arn_is_used_as_is_despite_a_prefix() {
         "work/assume-role.yaml",
         &format!("role_prefix: {PREFIX}team/\n"),
     );
-    let vars = print(&env, &["--role", OPS]);
+    let vars = print_vars::<Vars>(&env, &["--role", OPS]);
     assert_eq!(get(&vars, "ASSUME_ROLE_ARN"), OPS);
     // and the prefix applies to a short name
-    let vars = print(&env, &["--role", "admin"]);
+    let vars = print_vars::<Vars>(&env, &["--role", "admin"]);
     assert_eq!(get(&vars, "ASSUME_ROLE_ARN"), TEAM_ADMIN);
 }
 
@@ -575,7 +564,7 @@ fn profile_with_role_arn_in_aws_config_file_is_honoured() {
         &format!("[profile deploy]\nrole_arn = {ADMIN}\n"),
     );
     let env = env.set_env("AWS_CONFIG_FILE", unusual.to_str().unwrap());
-    let vars = print(&env, &["--role", "deploy"]);
+    let vars = print_vars::<Vars>(&env, &["--role", "deploy"]);
     assert_eq!(get(&vars, "ASSUME_ROLE_ARN"), OPS);
     assert_eq!(get(&vars, "AWS_REGION"), "eu-central-1");
 }
@@ -635,7 +624,7 @@ fn roles_with_the_same_name_on_different_paths_do_not_share_an_entry() {
     let admin = key_for(&env, "admin", &[]);
     let team = key_for(&env, "team/admin", &[]);
     assert_ne!(admin, team);
-    let vars = print(&env, &["--role", "team/admin"]);
+    let vars = print_vars::<Vars>(&env, &["--role", "team/admin"]);
     assert_eq!(get(&vars, "AWS_ACCESS_KEY_ID"), team);
     assert_eq!(get(&vars, "ASSUME_ROLE_ARN"), TEAM_ADMIN);
     assert_eq!(key_for(&env, "admin", &[]), admin);
@@ -681,7 +670,7 @@ fn corrupt_entry_is_a_miss_with_one_warning() {
             && err.contains(&entries[0].display().to_string()),
         "{err}"
     );
-    let fresh = get(&parse_vars(&stdout(&output)), "AWS_ACCESS_KEY_ID").to_owned();
+    let fresh = get(&parse_vars::<Vars>(&stdout(&output)), "AWS_ACCESS_KEY_ID").to_owned();
     assert_ne!(fresh, first);
     // The entry was rewritten: quiet hit again.
     assert_eq!(key_for(&env, "admin", &[]), fresh);
@@ -737,7 +726,7 @@ fn concurrent_cold_calls_make_one_assume_role() {
             let output = child.wait_with_output().unwrap();
             assert_ok(&output);
             assert_eq!(stderr(&output), "", "{}", describe(&output));
-            get(&parse_vars(&stdout(&output)), "AWS_ACCESS_KEY_ID").to_owned()
+            get(&parse_vars::<Vars>(&stdout(&output)), "AWS_ACCESS_KEY_ID").to_owned()
         })
         .collect();
     assert!(keys.iter().all(|k| *k == keys[0]), "{keys:?}");
@@ -791,7 +780,7 @@ fn managed_section(name: &str, vars: &[(String, String)]) -> String {
 #[test]
 fn credentials_file_is_created_0600_with_the_profile() {
     let (_, env) = prefixed("credfile-new");
-    let vars = print(&env, &["--role", "admin"]);
+    let vars = print_vars::<Vars>(&env, &["--role", "admin"]);
     let file = env.credentials_file();
     assert_eq!(
         fs::read_to_string(&file).unwrap(),
@@ -807,7 +796,7 @@ fn credentials_file_profile_name_prefix_is_used() {
         "work/assume-role.yaml",
         &format!("role_prefix: {PREFIX}\nprofile_name_prefix: myaccount\n"),
     );
-    let vars = print(&env, &["--role", "team/admin"]);
+    let vars = print_vars::<Vars>(&env, &["--role", "team/admin"]);
     assert_eq!(
         fs::read_to_string(env.credentials_file()).unwrap(),
         managed_section("myaccount-admin", &vars)
@@ -840,7 +829,7 @@ fn credentials_file_keeps_every_byte_outside_the_managed_section() {
     );
     fs::set_permissions(env.credentials_file(), fs::Permissions::from_mode(0o640)).unwrap();
 
-    let vars = print(&env, &["--role", "admin"]);
+    let vars = print_vars::<Vars>(&env, &["--role", "admin"]);
     let text = fs::read_to_string(env.credentials_file()).unwrap();
     let new_section = managed_section("123456789012-admin", &vars);
     let new_keys = new_section.split_once('\n').unwrap().1;
@@ -848,7 +837,7 @@ fn credentials_file_keeps_every_byte_outside_the_managed_section() {
     assert_eq!(mode(&env.credentials_file()), 0o640, "mode not kept");
 
     // A role without a section gets one at the end; the rest stays.
-    let vars = print(&env, &["--role", "ops"]);
+    let vars = print_vars::<Vars>(&env, &["--role", "ops"]);
     let appended = fs::read_to_string(env.credentials_file()).unwrap();
     let kept = format!("{before}{new_keys}{after}");
     assert!(appended.starts_with(&kept), "{appended}");
@@ -861,7 +850,7 @@ fn credentials_file_keeps_every_byte_outside_the_managed_section() {
 #[test]
 fn awscli_can_use_the_written_profile() {
     let (_, env) = prefixed("credfile-awscli");
-    print(&env, &["--role", "admin"]);
+    print_vars::<Vars>(&env, &["--role", "admin"]);
     let output = run(aws_cli(&env)
         .env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_SECRET_ACCESS_KEY")
@@ -886,7 +875,7 @@ fn write_credentials_file_false_writes_nothing() {
         "work/assume-role.yaml",
         &format!("role_prefix: {PREFIX}\nwrite_credentials_file: false\n"),
     );
-    let vars = print(&env, &["--role", "admin"]);
+    let vars = print_vars::<Vars>(&env, &["--role", "admin"]);
     assert!(!env.credentials_file().exists());
     assert!(!env.home().join(".aws").exists());
     assert_no_foreign_profile(&vars, None);

@@ -28,6 +28,9 @@ use std::time::{Duration, Instant};
 use common::shared_moto as moto;
 use common::*;
 
+/// Print mode's variables, as this file reads them.
+type Vars = BTreeMap<String, String>;
+
 const ACCOUNT: &str = "123456789012";
 const PREFIX: &str = "arn:aws:iam::123456789012:role/";
 const ADMIN: &str = "arn:aws:iam::123456789012:role/admin";
@@ -71,27 +74,8 @@ fn ar(env: &TestEnv, args: &[&str]) -> Output {
     run(env.cmd().args(args))
 }
 
-fn parse_vars(text: &str) -> BTreeMap<String, String> {
-    text.lines()
-        .map(|line| {
-            let (k, v) = line
-                .split_once('=')
-                .unwrap_or_else(|| panic!("not a KEY=value line: {line:?}\n{text}"));
-            (k.to_owned(), v.to_owned())
-        })
-        .collect()
-}
-
-/// Print mode: must succeed with an empty stderr.
-fn print(env: &TestEnv, args: &[&str]) -> BTreeMap<String, String> {
-    let output = ar(env, args);
-    assert_ok(&output);
-    assert_eq!(stderr(&output), "", "{}", describe(&output));
-    parse_vars(&stdout(&output))
-}
-
 fn key_for(env: &TestEnv, role: &str) -> String {
-    print(env, &["--role", role])["AWS_ACCESS_KEY_ID"].clone()
+    print_vars::<Vars>(env, &["--role", role])["AWS_ACCESS_KEY_ID"].clone()
 }
 
 /// Exit 0 and exactly one warning line on stderr: that line, and the vars.
@@ -475,7 +459,7 @@ fn sigkill_during_refreshes_never_tears_the_cache_or_the_credentials_file() {
     let dot_aws = env.home().join(".aws");
 
     // The cache entry and the credentials file as seen so far.
-    let warm = vars_triple(&print(&env, &["--role", "admin", "-f"]));
+    let warm = vars_triple(&print_vars::<Vars>(&env, &["--role", "admin", "-f"]));
     let mut seen: BTreeSet<Triple> = [old.clone(), warm.clone()].into();
     let mut previous_file = warm.clone();
     let mut previous_entry = warm.clone();
@@ -685,7 +669,7 @@ fn concurrently(env: &TestEnv, roles: &[String]) -> Vec<BTreeMap<String, String>
             assert!(!timed_out, "{role} hung\n{}", describe(&output));
             assert_ok(&output);
             assert_eq!(stderr(&output), "", "{role}\n{}", describe(&output));
-            let vars = parse_vars(&stdout(&output));
+            let vars: Vars = parse_vars(&stdout(&output));
             assert_eq!(vars["ASSUME_ROLE_ARN"], format!("{PREFIX}{role}"));
             vars
         })
@@ -926,7 +910,7 @@ fn refresh_on_a_full_disk(name: &str, full: Full, tmpfs: bool) {
         }
     }
     env.write("home/.aws/credentials", kept);
-    let warm = print(&env, &["--role", "admin"]);
+    let warm = print_vars::<Vars>(&env, &["--role", "admin"]);
     let warm_key = warm["AWS_ACCESS_KEY_ID"].clone();
     let entry = cache_files(&env, ".creds.json");
     assert_eq!(entry.len(), 1);
@@ -1137,7 +1121,7 @@ fn symlinked_credentials_file_stays_a_link_and_its_target_is_updated() {
 
     let mut keys = Vec::new();
     for args in [&["--role", "admin"][..], &["--role", "admin", "-f"]] {
-        let vars = print(&env, args);
+        let vars = print_vars::<Vars>(&env, args);
         let meta = fs::symlink_metadata(&link).unwrap();
         assert!(
             meta.file_type().is_symlink(),
@@ -1199,7 +1183,7 @@ fn managed_keys_written_unusually_are_replaced_so_awscli_still_reads_the_file() 
         let (_, env) = user_env(&format!("unusual-{name}"));
         let original = format!("[default]\nregion = us-east-1\n\n[{ADMIN_PROFILE}]\n{body}");
         env.write("home/.aws/credentials", &original);
-        let triple = vars_triple(&print(&env, &["--role", "admin"]));
+        let triple = vars_triple(&print_vars::<Vars>(&env, &["--role", "admin"]));
         let text = fs::read_to_string(env.credentials_file()).unwrap();
         for (key, want) in [
             ("aws_access_key_id", &triple.0),

@@ -60,26 +60,31 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
         .block_on(future)
 }
 
+/// SDK settings for `endpoint` with static keys; nothing is read from the
+/// developer's environment.
+fn sdk_config(
+    endpoint: &str,
+    access_key_id: &str,
+    secret_access_key: &str,
+) -> aws_config::SdkConfig {
+    use aws_credential_types::Credentials;
+    use aws_credential_types::provider::SharedCredentialsProvider;
+    let credentials = Credentials::new(access_key_id, secret_access_key, None, None, "test");
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_sdk_sts::config::Region::new(REGION))
+        .endpoint_url(endpoint)
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .build()
+}
+
 /// An IAM client for `endpoint` with static keys.
 pub fn iam_client(
     endpoint: &str,
     access_key_id: &str,
     secret_access_key: &str,
 ) -> aws_sdk_iam::Client {
-    use aws_sdk_iam::config::{BehaviorVersion, Credentials, Region};
-    let config = aws_sdk_iam::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new(
-            access_key_id,
-            secret_access_key,
-            None,
-            None,
-            "test",
-        ))
-        .build();
-    aws_sdk_iam::Client::from_conf(config)
+    aws_sdk_iam::Client::new(&sdk_config(endpoint, access_key_id, secret_access_key))
 }
 
 /// An STS client for `endpoint` with static keys.
@@ -88,20 +93,7 @@ pub fn sts_client(
     access_key_id: &str,
     secret_access_key: &str,
 ) -> aws_sdk_sts::Client {
-    use aws_sdk_sts::config::{BehaviorVersion, Credentials, Region};
-    let config = aws_sdk_sts::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new(
-            access_key_id,
-            secret_access_key,
-            None,
-            None,
-            "test",
-        ))
-        .build();
-    aws_sdk_sts::Client::from_conf(config)
+    aws_sdk_sts::Client::new(&sdk_config(endpoint, access_key_id, secret_access_key))
 }
 
 /// Unwraps an SDK result, panicking with the error's full context.
@@ -697,4 +689,25 @@ pub fn caller_arn_without_env_keys(mut cmd: Command) -> String {
     let out = run(&mut cmd);
     assert_ok(&out);
     stdout(&out).trim().to_owned()
+}
+
+/// Parses print mode's `KEY=value` lines (into a Vec to keep their order,
+/// or a map).
+pub fn parse_vars<C: FromIterator<(String, String)>>(text: &str) -> C {
+    text.lines()
+        .map(|line| {
+            let (k, v) = line
+                .split_once('=')
+                .unwrap_or_else(|| panic!("not a KEY=value line: {line:?}\n{text}"));
+            (k.to_owned(), v.to_owned())
+        })
+        .collect()
+}
+
+/// Print mode with `args`: must succeed with an empty stderr; the variables.
+pub fn print_vars<C: FromIterator<(String, String)>>(env: &TestEnv, args: &[&str]) -> C {
+    let output = run(env.cmd().args(args));
+    assert_ok(&output);
+    assert_eq!(stderr(&output), "", "{}", describe(&output));
+    parse_vars(&stdout(&output))
 }
