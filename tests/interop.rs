@@ -106,7 +106,9 @@ fn fish_completes_role_names_for_ar_and_the_role_flag() {
     let env = env_with_known_roles("completer2");
     let script = format!(
         "{BIN} init fish --cmd awsr | source\n{BIN} completions fish | source\n\
-         complete -C 'awsr prod-'\necho ---\ncomplete -C 'assume-role --role prod-'"
+         set -gx PATH {dir} $PATH\n\
+         complete -C 'awsr prod-'\necho ---\ncomplete -C 'assume-role --role prod-'",
+        dir = Path::new(BIN).parent().unwrap().display()
     );
     let out = run(env.command("fish").args(["--no-config", "-c", &script]));
     assert_ok(&out);
