@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::{Deserialize, Serialize};
 
 use crate::shell::Shell;
 
@@ -28,16 +29,25 @@ pub struct Cli {
     pub run: RunArgs,
 }
 
-/// How to assume the role: shared by exec, print and credential-process.
-#[derive(Debug, Args, Default, Clone)]
-pub struct RoleArgs {
+/// How to assume the role: the one struct for a role's settings. Exec,
+/// print, credential-process and `ar` flatten it; resolution completes it
+/// from the profile and the config files (`Target::options`); the shell
+/// state stores that as is, so that a refresh assumes the role with every
+/// setting of the switch. A field added here is carried through a refresh
+/// unless it is `#[serde(skip)]` (a test walks these flags).
+#[derive(Debug, Args, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RoleOptions {
     /// Role to assume: a full ARN, a name appended to `role_prefix`, or a
     /// `[profile NAME]` with `role_arn` in ~/.aws/config.
     #[arg(short, long, value_name = "ROLE")]
     pub role: Option<String>,
 
     /// Ignore the cache and call AssumeRole again.
+    // Not kept for a refresh: one is due anyway, and another shell's fresh
+    // cache entry is as good.
     #[arg(short = 'f', long)]
+    #[serde(skip)]
     pub force_refresh: bool,
 
     /// Session name shown in CloudTrail (default: your IAM user name).
@@ -46,6 +56,7 @@ pub struct RoleArgs {
 
     /// Requested session length, e.g. `1h`, `90m`, `3600s` (default 1h).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[serde(with = "seconds")]
     pub duration: Option<Duration>,
 
     /// Region exported as AWS_REGION and AWS_DEFAULT_REGION.
@@ -71,6 +82,8 @@ pub struct RoleArgs {
         env = "ASSUME_ROLE_MFA_TOKEN",
         hide_env_values = true
     )]
+    // Never stored: a code is good for one call.
+    #[serde(skip)]
     pub mfa_token: Option<String>,
 
     /// Read only this configuration file instead of looking for assume-role.yaml.
@@ -82,7 +95,7 @@ pub struct RoleArgs {
 #[derive(Debug, Args, Default)]
 pub struct RunArgs {
     #[command(flatten)]
-    pub role: RoleArgs,
+    pub role: RoleOptions,
 
     /// Output format when no command is given.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Env)]
@@ -120,7 +133,7 @@ pub enum Command {
     Completions(CompletionsArgs),
 
     /// Print credentials in the JSON that `credential_process` in ~/.aws/config reads.
-    CredentialProcess(RoleArgs),
+    CredentialProcess(RoleOptions),
 
     /// Used by the shell integration; not for direct use. Its stdout is
     /// evaluated by the shell, so it never prints help there.
@@ -219,7 +232,7 @@ pub struct SwitchArgs {
     pub name: String,
 
     #[command(flatten)]
-    pub role: RoleArgs,
+    pub role: RoleOptions,
 }
 
 /// Print-mode output formats.
@@ -244,6 +257,24 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     }
     humantime::parse_duration(text)
         .map_err(|_| format!("{text:?} is not a duration; write it like 90s, 15m or 1h30m"))
+}
+
+/// A duration as whole seconds in the shell state.
+mod seconds {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_some(&d.as_secs()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        Ok(Option::<u64>::deserialize(d)?.map(Duration::from_secs))
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use crate::Usage;
 use crate::aws_files;
 use crate::cache::{Cache, Credentials, Identity, Key, rfc3339};
-use crate::cli::{RoleArgs, parse_duration};
+use crate::cli::{RoleOptions, parse_duration};
 use crate::config::Config;
 use crate::mfa::{self, CodeSource};
 use crate::resolve::{self, Target};
@@ -27,7 +27,7 @@ pub struct Assumed {
 }
 
 /// Loads the configuration for the working directory.
-pub fn load_config(args: &RoleArgs) -> Result<Config> {
+pub fn load_config(args: &RoleOptions) -> Result<Config> {
     Config::load(&current_dir()?, args.config.as_deref())
 }
 
@@ -37,12 +37,12 @@ pub fn current_dir() -> Result<std::path::PathBuf> {
 
 /// Resolves the role in `args` (or the configured `role`) and returns its
 /// credentials, from the cache when they are fresh.
-pub fn assume(args: &RoleArgs) -> Result<Assumed> {
+pub fn assume(args: &RoleOptions) -> Result<Assumed> {
     assume_in(&current_dir()?, args)
 }
 
 /// As [`assume`], with the configuration that applies in `dir`.
-pub fn assume_in(dir: &std::path::Path, args: &RoleArgs) -> Result<Assumed> {
+pub fn assume_in(dir: &std::path::Path, args: &RoleOptions) -> Result<Assumed> {
     let config = Config::load(dir, args.config.as_deref())?;
     let role = match (&args.role, &config.role) {
         (Some(role), _) => role.clone(),
@@ -80,7 +80,7 @@ impl Assumed {
             ("AWS_SECURITY_TOKEN", c.session_token.clone()),
             ("AWS_CREDENTIAL_EXPIRATION", rfc3339::format(c.expiration)),
         ];
-        if let Some(region) = &self.target.region {
+        if let Some(region) = &self.target.options.region {
             vars.push(("AWS_REGION", region.clone()));
             vars.push(("AWS_DEFAULT_REGION", region.clone()));
         }
@@ -126,19 +126,19 @@ fn base_identity(source_profile: Option<&str>) -> Result<String> {
     Ok(format!("profile:{profile}:{file_key}:{}", config.display()))
 }
 
-fn obtain(target: &Target, config: &Config, args: &RoleArgs) -> Result<Credentials> {
-    let identity = base_identity(target.source_profile.as_deref())?;
+fn obtain(target: &Target, config: &Config, args: &RoleOptions) -> Result<Credentials> {
+    let identity = base_identity(target.options.source_profile.as_deref())?;
     let cache = Cache::open()?;
-    let duration = target.duration.as_secs().to_string();
+    let duration = target.duration().as_secs().to_string();
     let key = Key::new(&[
         &identity,
         &target.role_arn,
-        target.external_id.as_deref().unwrap_or(""),
-        target.mfa_serial.as_deref().unwrap_or(""),
+        target.options.external_id.as_deref().unwrap_or(""),
+        target.options.mfa_serial.as_deref().unwrap_or(""),
         &duration,
-        target.session_name.as_deref().unwrap_or(""),
+        target.options.role_session_name.as_deref().unwrap_or(""),
     ]);
-    let margin = refresh_margin(config, target.duration);
+    let margin = refresh_margin(config, target.duration());
     if !args.force_refresh
         && let Some(c) = cache.credentials(&key).filter(|c| c.fresh(margin))
     {
@@ -161,11 +161,12 @@ fn obtain(target: &Target, config: &Config, args: &RoleArgs) -> Result<Credentia
         Ok(text) => parse_duration(&text).map_err(|e| anyhow!("ASSUME_ROLE_TIMEOUT: {e}"))?,
         Err(_) => DEFAULT_TIMEOUT,
     };
-    let aws = Aws::connect(target.source_profile.as_deref(), timeout)?;
+    let aws = Aws::connect(target.options.source_profile.as_deref(), timeout)?;
     let identity_key = Key::new(&[&identity]);
     let mut who = remembered_identity(&cache, &identity_key, &aws)?;
     let session = target
-        .session_name
+        .options
+        .role_session_name
         .as_deref()
         .map(session_name)
         .unwrap_or_else(|| who.session_name.clone());
@@ -240,10 +241,11 @@ fn assume_with_mfa(
     target: &Target,
     session: &str,
     who: &mut Identity,
-    args: &RoleArgs,
+    args: &RoleOptions,
 ) -> Result<Credentials> {
     let codes = CodeSource::new(args.mfa_token.as_deref())?;
     let mut serial = target
+        .options
         .mfa_serial
         .clone()
         .or_else(|| who.mfa.get(&target.role_arn).cloned());
@@ -256,13 +258,13 @@ fn assume_with_mfa(
         let request = AssumeRequest {
             role_arn: &target.role_arn,
             session_name: session,
-            duration: target.duration,
-            external_id: target.external_id.as_deref(),
+            duration: target.duration(),
+            external_id: target.options.external_id.as_deref(),
             mfa: serial.as_deref().zip(code.as_deref()),
         };
         let denied = match aws.assume_role(&request) {
             Ok(credentials) => {
-                if let Some(serial) = serial.filter(|_| target.mfa_serial.is_none()) {
+                if let Some(serial) = serial.filter(|_| target.options.mfa_serial.is_none()) {
                     who.mfa.insert(target.role_arn.clone(), serial);
                 }
                 return Ok(credentials);

@@ -8,25 +8,28 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 use crate::aws_files::{self, Profile};
-use crate::cli::{RoleArgs, parse_duration};
+use crate::cli::{RoleOptions, parse_duration};
 use crate::config::Config;
 
 const DEFAULT_DURATION: Duration = Duration::from_secs(3600);
 
 /// Everything needed to assume one role.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Target {
     pub role_arn: String,
-    pub external_id: Option<String>,
-    /// MFA device named by a flag, a config file or the profile.
-    pub mfa_serial: Option<String>,
-    pub duration: Duration,
-    pub region: Option<String>,
-    /// Profile holding the base credentials; `None` means the default chain.
-    pub source_profile: Option<String>,
-    pub session_name: Option<String>,
+    /// The settings in effect: the flags, completed from the profile and
+    /// the config files (`duration` always set). `source_profile: None`
+    /// means the default chain; `mfa_serial` is the device named by a flag,
+    /// a config file or the profile.
+    pub options: RoleOptions,
     /// The awscli profile the credentials are written to, when they are.
     pub profile_name: Option<String>,
+}
+
+impl Target {
+    pub fn duration(&self) -> Duration {
+        self.options.duration.unwrap_or(DEFAULT_DURATION)
+    }
 }
 
 /// A parsed `arn:PARTITION:iam::ACCOUNT:role/PATH/NAME`.
@@ -75,7 +78,7 @@ pub fn profile_name(config: &Config, arn: &RoleArn) -> Result<String> {
 
 /// Resolves `role` with the flags in `args` (which win), then the profile's
 /// settings, then the config files'.
-pub fn resolve(role: &str, args: &RoleArgs, config: &Config) -> Result<Target> {
+pub fn resolve(role: &str, args: &RoleOptions, config: &Config) -> Result<Target> {
     let role = role.trim();
     if role.is_empty() {
         return Err(crate::Usage("the role name is empty".into()).into());
@@ -115,33 +118,35 @@ pub fn resolve(role: &str, args: &RoleArgs, config: &Config) -> Result<Target> {
         false => None,
     };
 
+    // Every setting not named here is the flag's, as given.
+    let mut options = args.clone();
+    options.duration = Some(duration);
+    options.external_id = args
+        .external_id
+        .clone()
+        .or_else(|| from_profile("external_id"))
+        .or_else(|| config.external_id.clone());
+    options.mfa_serial = args
+        .mfa_serial
+        .clone()
+        .or_else(|| from_profile("mfa_serial"))
+        .or_else(|| config.mfa_serial.clone());
+    options.region = args
+        .region
+        .clone()
+        .or_else(|| from_profile("region"))
+        .or_else(|| config.region.clone());
+    options.source_profile = args
+        .source_profile
+        .clone()
+        .or_else(|| from_profile("source_profile"))
+        .or_else(|| config.source_profile.clone());
+    options.role_session_name = args
+        .role_session_name
+        .clone()
+        .or_else(|| from_profile("role_session_name"));
     Ok(Target {
-        external_id: args
-            .external_id
-            .clone()
-            .or_else(|| from_profile("external_id"))
-            .or_else(|| config.external_id.clone()),
-        mfa_serial: args
-            .mfa_serial
-            .clone()
-            .or_else(|| from_profile("mfa_serial"))
-            .or_else(|| config.mfa_serial.clone()),
-        duration,
-        region: args
-            .region
-            .clone()
-            .or_else(|| from_profile("region"))
-            .or_else(|| config.region.clone()),
-        source_profile: args
-            .source_profile
-            .clone()
-            .or_else(|| from_profile("source_profile"))
-            .or_else(|| config.source_profile.clone()),
-
-        session_name: args
-            .role_session_name
-            .clone()
-            .or_else(|| from_profile("role_session_name")),
+        options,
         profile_name,
         role_arn,
     })
@@ -175,17 +180,17 @@ mod tests {
             role_prefix: Some("arn:aws:iam::111111111111:role/".into()),
             ..Config::default()
         };
-        let t = resolve("admin", &RoleArgs::default(), &config).unwrap();
+        let t = resolve("admin", &RoleOptions::default(), &config).unwrap();
         assert_eq!(t.role_arn, "arn:aws:iam::111111111111:role/admin");
         assert_eq!(t.profile_name.as_deref(), Some("111111111111-admin"));
         let t = resolve(
             "arn:aws:iam::222222222222:role/ops",
-            &RoleArgs::default(),
+            &RoleOptions::default(),
             &config,
         )
         .unwrap();
         assert_eq!(t.role_arn, "arn:aws:iam::222222222222:role/ops");
-        assert_eq!(t.duration, DEFAULT_DURATION);
+        assert_eq!(t.duration(), DEFAULT_DURATION);
     }
 
     #[test]
@@ -197,13 +202,13 @@ mod tests {
             duration: Some(Duration::from_secs(900)),
             ..Config::default()
         };
-        let args = RoleArgs {
+        let args = RoleOptions {
             region: Some("us-east-2".into()),
-            ..RoleArgs::default()
+            ..RoleOptions::default()
         };
         let t = resolve("admin", &args, &config).unwrap();
-        assert_eq!(t.region.as_deref(), Some("us-east-2"));
-        assert_eq!(t.duration, Duration::from_secs(900));
+        assert_eq!(t.options.region.as_deref(), Some("us-east-2"));
+        assert_eq!(t.duration(), Duration::from_secs(900));
         assert_eq!(t.profile_name.as_deref(), Some("work-admin"));
     }
 }

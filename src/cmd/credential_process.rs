@@ -6,10 +6,10 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cache::rfc3339;
-use crate::cli::RoleArgs;
+use crate::cli::RoleOptions;
 use crate::pipeline;
 
-pub fn run(args: &RoleArgs) -> Result<ExitCode> {
+pub fn run(args: &RoleOptions) -> Result<ExitCode> {
     let assumed = pipeline::assume(args)?;
     let c = &assumed.credentials;
     let json = serde_json::json!({

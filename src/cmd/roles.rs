@@ -8,7 +8,7 @@ use anyhow::Result;
 
 use crate::aws_files;
 use crate::cache::Cache;
-use crate::cli::{ConfigArgs, RoleArgs};
+use crate::cli::{ConfigArgs, RoleOptions};
 use crate::pipeline;
 use crate::resolve::parse_role_arn;
 
@@ -26,9 +26,9 @@ pub fn run(args: &ConfigArgs) -> Result<ExitCode> {
 /// and cached roles (short names under `role_prefix`, else full ARNs).
 /// Never the network.
 pub fn known_roles(args: &ConfigArgs) -> Result<BTreeSet<String>> {
-    let config = pipeline::load_config(&RoleArgs {
+    let config = pipeline::load_config(&RoleOptions {
         config: args.config.clone(),
-        ..RoleArgs::default()
+        ..RoleOptions::default()
     })?;
     let mut names: BTreeSet<String> = config.roles.iter().cloned().collect();
     names.extend(

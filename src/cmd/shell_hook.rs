@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::base_env::{self, MANAGED, Saved};
 use crate::cache::rfc3339;
-use crate::cli::{RoleArgs, ShellAction, ShellHookArgs};
+use crate::cli::{RoleOptions, ShellAction, ShellHookArgs};
 use crate::config::{self, Config};
 use crate::pipeline::{self, Assumed};
 use crate::shell::Shell;
@@ -52,36 +52,19 @@ struct State {
     /// that an edit (allowed again) is followed.
     #[serde(default)]
     digest: Option<String>,
+    /// The settings it was assumed with, as resolved: stored as is, so that
+    /// every one of them is carried through a refresh (never an MFA code:
+    /// that field is not serialised).
     #[serde(default)]
-    options: Options,
-}
-
-/// The settings the role was assumed with, kept for a refresh (never an
-/// MFA code).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-struct Options {
-    duration: Option<u64>,
-    region: Option<String>,
-    external_id: Option<String>,
-    mfa_serial: Option<String>,
-    role_session_name: Option<String>,
-    source_profile: Option<String>,
-    config: Option<PathBuf>,
+    options: RoleOptions,
 }
 
 impl State {
-    fn role_args(&self) -> RoleArgs {
-        let o = &self.options;
-        RoleArgs {
+    /// What a refresh assumes: the resolved role with the same settings.
+    fn role_args(&self) -> RoleOptions {
+        RoleOptions {
             role: Some(self.role_arn.clone().unwrap_or_else(|| self.role.clone())),
-            duration: o.duration.map(Duration::from_secs),
-            region: o.region.clone(),
-            external_id: o.external_id.clone(),
-            mfa_serial: o.mfa_serial.clone(),
-            role_session_name: o.role_session_name.clone(),
-            source_profile: o.source_profile.clone(),
-            config: o.config.clone(),
-            ..RoleArgs::default()
+            ..self.options.clone()
         }
     }
 }
@@ -114,15 +97,7 @@ pub fn run(args: ShellHookArgs) -> Result<ExitCode> {
                 dir,
                 file: None,
                 digest: None,
-                options: Options {
-                    duration: role_args.duration.map(|d| d.as_secs()),
-                    region: role_args.region,
-                    external_id: role_args.external_id,
-                    mfa_serial: role_args.mfa_serial,
-                    role_session_name: role_args.role_session_name,
-                    source_profile: role_args.source_profile,
-                    config: role_args.config,
-                },
+                options: role_args,
             };
             switch_to(shell, &assumed, orig.as_ref().unwrap_or(&current), &state)?
         }
@@ -192,7 +167,7 @@ fn hook(
                 .map_or_else(|| dir.clone(), Path::to_path_buf),
             file: Some(wanted.file),
             digest: Some(wanted.digest),
-            options: Options::default(),
+            options: RoleOptions::default(),
         },
         (Some(active), None) if manual => active.clone(),
         (Some(_), None) => return restore(shell, &base()?),
@@ -280,10 +255,7 @@ fn directory_role(dir: &Path) -> Result<Option<Wanted>> {
 fn refresh_time(state: &State, expiry: Option<&str>) -> Option<u64> {
     let expiry = expiry.and_then(rfc3339::parse)?;
     let config = Config::load(&state.dir, state.options.config.as_deref()).ok()?;
-    let duration = state
-        .options
-        .duration
-        .map_or(Duration::MAX, Duration::from_secs);
+    let duration = state.options.duration.unwrap_or(Duration::MAX);
     Some(epoch(expiry, pipeline::refresh_margin(&config, duration)))
 }
 
@@ -313,23 +285,14 @@ fn switch_to(shell: Shell, assumed: &Assumed, orig: &Saved, state: &State) -> Re
     }
     out += &shell.set_global("__ar_orig", &base_env::encode(orig))?;
     out.push('\n');
-    let t = &assumed.target;
     let state = State {
-        role_arn: Some(t.role_arn.clone()),
-        options: Options {
-            duration: Some(t.duration.as_secs()),
-            region: t.region.clone(),
-            external_id: t.external_id.clone(),
-            mfa_serial: t.mfa_serial.clone(),
-            role_session_name: t.session_name.clone(),
-            source_profile: t.source_profile.clone(),
-            config: state.options.config.clone(),
-        },
+        role_arn: Some(assumed.target.role_arn.clone()),
+        options: assumed.target.options.clone(),
         ..state.clone()
     };
     out += &shell.set_global("__ar_state", &serde_json::to_string(&state)?)?;
     out.push('\n');
-    let margin = pipeline::refresh_margin(&assumed.config, assumed.target.duration);
+    let margin = pipeline::refresh_margin(&assumed.config, assumed.target.duration());
     let refresh_at = epoch(assumed.credentials.expiration, margin);
     out += &refresh_statements(shell, refresh_at.max(now_secs() + 1))?;
     Ok(out)
@@ -393,12 +356,10 @@ mod tests {
         Assumed {
             target: Target {
                 role_arn: "arn:aws:iam::123456789012:role/admin".into(),
-                external_id: None,
-                mfa_serial: None,
-                duration: Duration::from_secs(3600),
-                region: None,
-                source_profile: None,
-                session_name: None,
+                options: RoleOptions {
+                    duration: Some(Duration::from_secs(3600)),
+                    ..RoleOptions::default()
+                },
                 profile_name: None,
             },
             credentials: Credentials {
@@ -426,7 +387,7 @@ mod tests {
             dir: "/p".into(),
             digest: None,
             file: None,
-            options: Options::default(),
+            options: RoleOptions::default(),
         }
     }
 
@@ -486,9 +447,9 @@ mod tests {
             dir: "/a b".into(),
             digest: Some("d".into()),
             file: Some("/a b/assume-role.yaml".into()),
-            options: Options {
-                duration: Some(900),
-                ..Options::default()
+            options: RoleOptions {
+                duration: Some(Duration::from_secs(900)),
+                ..RoleOptions::default()
             },
         };
         let text = serde_json::to_string(&state).unwrap();
@@ -500,5 +461,95 @@ mod tests {
             Some("arn:aws:iam::123456789012:role/x"),
             "a refresh assumes the resolved role, not the name"
         );
+    }
+
+    /// The state a switch stores, read back as the shell hands it over.
+    fn stored_state(out: &str) -> (String, State) {
+        let line = out
+            .lines()
+            .find_map(|l| l.strip_prefix("declare -g __ar_state="))
+            .expect("the switch stores its state");
+        let quoted = line.strip_suffix("; export -n __ar_state").unwrap();
+        let text = quoted[1..quoted.len() - 1].replace(r"'\''", "'");
+        let state = serde_json::from_str(&text).unwrap();
+        (text, state)
+    }
+
+    /// `ar ROLE FLAG`, then a refresh: what the refresh assumes with.
+    fn refresh_after_switch(flags: &[String]) -> (String, RoleOptions) {
+        use clap::{Args, FromArgMatches};
+        let cmd = RoleOptions::augment_args(clap::Command::new("ar"));
+        let matches = cmd
+            .try_get_matches_from(std::iter::once("ar".to_owned()).chain(flags.iter().cloned()))
+            .unwrap_or_else(|e| panic!("{flags:?}: {e}"));
+        let mut given = RoleOptions::from_arg_matches(&matches).unwrap();
+        // As `run` does for `ar ROLE`.
+        let name = "arn:aws:iam::123456789012:role/admin";
+        given.role = Some(name.to_owned());
+        let target = crate::resolve::resolve(name, &given, &Config::default()).unwrap();
+        let switched = Assumed {
+            target,
+            ..assumed()
+        };
+        let state = State {
+            options: given,
+            ..state()
+        };
+        let out = switch_to(Shell::Bash, &switched, &orig(), &state).unwrap();
+        let (text, stored) = stored_state(&out);
+        (text, stored.role_args())
+    }
+
+    /// Every flag of `RoleOptions` given to `ar ROLE` is still in effect
+    /// when the prompt hook refreshes: switch → the state the shell keeps →
+    /// the options the refresh assumes with. It walks clap's definition, so
+    /// a flag added later is covered without editing this test.
+    #[test]
+    fn every_role_flag_survives_a_refresh() {
+        use clap::Args;
+        // Deliberately not kept, and why.
+        const NOT_KEPT: &[&str] = &[
+            "role",          // named by `ar ROLE`, kept as the resolved ARN
+            "force_refresh", // a refresh is due anyway
+            "mfa_token",     // a code is good once: never stored
+        ];
+        const VALUE: &str = "918273";
+        let (_, baseline) = refresh_after_switch(&[]);
+        let cmd = RoleOptions::augment_args(clap::Command::new("ar"));
+        let mut seen = Vec::new();
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str().to_owned();
+            let long = arg.get_long().expect("every role flag has a long name");
+            let mut flags = vec![format!("--{long}")];
+            if arg.get_action().takes_values() {
+                let value = arg
+                    .get_possible_values()
+                    .first()
+                    .map_or(VALUE.to_owned(), |v| v.get_name().to_owned());
+                flags.push(value);
+            }
+            let (stored, refreshed) = refresh_after_switch(&flags);
+            if NOT_KEPT.contains(&id.as_str()) {
+                assert_eq!(refreshed, baseline, "--{long}");
+                assert!(!stored.contains(VALUE), "--{long} stored: {stored}");
+            } else {
+                assert_ne!(refreshed, baseline, "--{long} is lost on a refresh");
+                let json = serde_json::to_value(&refreshed).unwrap();
+                assert!(
+                    json[&id]
+                        .to_string()
+                        .contains(flags.last().unwrap().as_str()),
+                    "--{long} {flags:?} became {} on a refresh",
+                    json[&id]
+                );
+            }
+            seen.push(id);
+        }
+        // The walk saw the flags (a broken walk must not pass).
+        for id in ["region", "duration", "external_id", "mfa_token", "config"] {
+            assert!(seen.iter().any(|s| s == id), "{id} not walked: {seen:?}");
+        }
+        let (_, refreshed) = refresh_after_switch(&["--mfa-token".into(), VALUE.into()]);
+        assert_eq!(refreshed.mfa_token, None, "the MFA code is never stored");
     }
 }

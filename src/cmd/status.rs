@@ -9,7 +9,7 @@ use anyhow::Result;
 
 use crate::base_env::ROLE_VAR;
 use crate::cache::rfc3339;
-use crate::cli::{RoleArgs, StatusArgs};
+use crate::cli::{RoleOptions, StatusArgs};
 use crate::config;
 use crate::pipeline;
 use crate::resolve::parse_role_arn;
@@ -25,7 +25,7 @@ pub fn run(args: &StatusArgs) -> Result<ExitCode> {
         .ok()
         .and_then(|t| rfc3339::parse(&t));
     let left = expiry.map(|e| e.duration_since(SystemTime::now()).unwrap_or_default());
-    let config = pipeline::load_config(&RoleArgs::default())?;
+    let config = pipeline::load_config(&RoleOptions::default())?;
     let home = config::home_file();
     let files: Vec<(String, &str)> = config
         .files
