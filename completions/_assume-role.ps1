@@ -34,6 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'assume-role' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format when no command is given')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Ignore the cache and call AssumeRole again')
             [CompletionResult]::new('--force-refresh', '--force-refresh', [CompletionResultType]::ParameterName, 'Ignore the cache and call AssumeRole again')
+            [CompletionResult]::new('--serve', '--serve', [CompletionResultType]::ParameterName, 'Give the command a loopback credential endpoint that refreshes the role''s credentials, instead of static keys (also `serve: true`)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')

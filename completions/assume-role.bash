@@ -95,7 +95,7 @@ _assume__role() {
 
     case "${cmd}" in
         assume__role)
-            opts="-r -f -h -V --role --force-refresh --role-session-name --duration --region --external-id --mfa-serial --source-profile --mfa-token --config --format --help --version init allow deny status roles completions credential-process __shell help"
+            opts="-r -f -h -V --role --force-refresh --role-session-name --duration --region --external-id --mfa-serial --source-profile --mfa-token --config --serve --format --help --version init allow deny status roles completions credential-process __shell help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_assume_role_global_optspecs
-    string join \n r/role= f/force-refresh role-session-name= duration= region= external-id= mfa-serial= source-profile= mfa-token= config= format= h/help V/version
+    string join \n r/role= f/force-refresh role-session-name= duration= region= external-id= mfa-serial= source-profile= mfa-token= config= serve format= h/help V/version
 end
 
 function __fish_assume_role_needs_command
@@ -40,6 +40,7 @@ zsh\t''
 fish\t''
 powershell\t''"
 complete -c assume-role -n "__fish_assume_role_needs_command" -s f -l force-refresh -d 'Ignore the cache and call AssumeRole again'
+complete -c assume-role -n "__fish_assume_role_needs_command" -l serve -d 'Give the command a loopback credential endpoint that refreshes the role\'s credentials, instead of static keys (also `serve: true`)'
 complete -c assume-role -n "__fish_assume_role_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c assume-role -n "__fish_assume_role_needs_command" -s V -l version -d 'Print version'
 complete -c assume-role -n "__fish_assume_role_needs_command" -a "init" -d 'Print the shell integration to evaluate in your shell\'s rc file'

@@ -75,6 +75,7 @@ pub fn prepare() {
             }
         }
     };
+    crate::serve::restore_saved();
     if let Some(saved) = handed_over() {
         for name in MANAGED {
             apply(name, saved.get(*name).and_then(|v| v.as_deref()));

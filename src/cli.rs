@@ -97,6 +97,11 @@ pub struct RunArgs {
     #[command(flatten)]
     pub role: RoleOptions,
 
+    /// Give the command a loopback credential endpoint that refreshes the
+    /// role's credentials, instead of static keys (also `serve: true`).
+    #[arg(long)]
+    pub serve: bool,
+
     /// Output format when no command is given.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Env)]
     pub format: Format,

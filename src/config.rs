@@ -33,6 +33,7 @@ struct FileConfig {
     source_profile: Option<String>,
     write_credentials_file: Option<bool>,
     roles: Option<Vec<String>>,
+    serve: Option<bool>,
     #[serde(flatten)]
     unknown: BTreeMap<String, serde_yaml::Value>,
 }
@@ -71,6 +72,8 @@ pub struct Config {
     pub source_profile: Option<String>,
     pub write_credentials_file: Option<bool>,
     pub roles: Vec<String>,
+    /// Exec mode serves credentials from a loopback endpoint.
+    pub serve: Option<bool>,
     /// The files read, nearest first.
     pub files: Vec<PathBuf>,
 }
@@ -82,6 +85,10 @@ impl Config {
 
     pub fn write_credentials_file(&self) -> bool {
         self.write_credentials_file.unwrap_or(true)
+    }
+
+    pub fn serve(&self) -> bool {
+        self.serve.unwrap_or(false)
     }
 
     /// Loads `explicit` alone, or every file found from `dir` upward plus
@@ -145,6 +152,7 @@ impl Config {
             &mut self.write_credentials_file,
             parsed.write_credentials_file,
         );
+        fill(&mut self.serve, parsed.serve);
         for role in parsed.roles.unwrap_or_default() {
             if !self.roles.contains(&role) {
                 self.roles.push(role);

@@ -9,8 +9,10 @@ pub mod config;
 pub mod mfa;
 pub mod pipeline;
 pub mod resolve;
+pub mod serve;
 pub mod shell;
 pub mod sts;
+pub mod supervise;
 pub mod trust;
 
 use std::fmt;

@@ -3,20 +3,111 @@
 use std::io::{self, Write};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitCode};
+use std::sync::Mutex;
 
-use anyhow::Result;
+use anyhow::{Result, anyhow};
 
-use crate::cli::{Format, RunArgs};
+use crate::Usage;
+use crate::cli::{Format, RoleArgs, RunArgs};
 use crate::pipeline::{self, Assumed};
+use crate::serve::{self, ChildFiles, Endpoint};
 use crate::shell::Shell;
+use crate::supervise;
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
+    if args.serve && args.command.is_empty() {
+        return Err(Usage("--serve needs a command to serve credentials to".into()).into());
+    }
     let assumed = pipeline::assume(&args.role)?;
     if args.command.is_empty() {
         print(&assumed, args.format)?;
         return Ok(ExitCode::SUCCESS);
     }
+    if args.serve || assumed.config.serve() {
+        return serve(assumed, &args.role, &args.command);
+    }
     exec(&assumed, &args.command)
+}
+
+/// `--serve`: the command runs as our child with a loopback credential
+/// endpoint, refreshed through the pipeline, instead of static keys.
+fn serve(assumed: Assumed, args: &RoleArgs, command: &[std::ffi::OsString]) -> Result<ExitCode> {
+    let endpoint = Endpoint::bind()?;
+    let url = endpoint.url()?;
+    let files = ChildFiles::create()?;
+    let mut child = Command::new(&command[0]);
+    child.args(&command[1..]);
+    for name in serve::HIDDEN {
+        child.env_remove(name);
+    }
+    child.envs(files.variables(&url));
+    child.env("AWS_CONTAINER_CREDENTIALS_FULL_URI", &url);
+    child.env("AWS_CONTAINER_AUTHORIZATION_TOKEN", endpoint.token());
+    if let Some(region) = &assumed.target.region {
+        child
+            .env("AWS_REGION", region)
+            .env("AWS_DEFAULT_REGION", region);
+    }
+    child.env(crate::base_env::ROLE_VAR, &assumed.target.role_arn);
+    endpoint.serve(refresher(assumed, args));
+
+    let status = match supervise::run(&mut child) {
+        Ok(status) => status,
+        Err(err) => return Ok(cannot_run(&command[0], &err)),
+    };
+    drop(files);
+    Ok(ExitCode::from(supervise::mirror(status)))
+}
+
+/// The endpoint's source: the credentials in hand while fresh, else the
+/// pipeline again (cache, lock, MFA on the terminal), for the same role.
+fn refresher(assumed: Assumed, args: &RoleArgs) -> Box<serve::Provider> {
+    let margin = pipeline::refresh_margin(&assumed.config, assumed.target.duration);
+    let role_arn = assumed.target.role_arn.clone();
+    // A refresh never forces, and an MFA code given up front is spent.
+    let args = RoleArgs {
+        force_refresh: false,
+        mfa_token: None,
+        ..args.clone()
+    };
+    let current = Mutex::new(assumed.credentials);
+    Box::new(move || {
+        let mut current = current.lock().unwrap_or_else(|e| e.into_inner());
+        if current.fresh(margin) {
+            return Ok(current.clone());
+        }
+        let refreshed = pipeline::assume(&args).and_then(|new| {
+            if new.target.role_arn == role_arn {
+                Ok(new.credentials)
+            } else {
+                Err(anyhow!(
+                    "the configuration now names {} instead of {role_arn}; \
+                     restart the command to change roles",
+                    new.target.role_arn
+                ))
+            }
+        });
+        match refreshed {
+            Ok(credentials) => {
+                *current = credentials.clone();
+                Ok(credentials)
+            }
+            Err(err) => {
+                let err = err.context("cannot refresh the credentials served to the command");
+                crate::report(&err);
+                Err(err)
+            }
+        }
+    })
+}
+
+fn cannot_run(program: &std::ffi::OsStr, err: &io::Error) -> ExitCode {
+    let name = program.to_string_lossy();
+    let _ = writeln!(io::stderr(), "assume-role: cannot run `{name}`: {err}");
+    ExitCode::from(match err.kind() {
+        io::ErrorKind::NotFound => 127,
+        _ => 126,
+    })
 }
 
 /// Replaces this process with the command, so that signals and the exit
@@ -31,12 +122,7 @@ fn exec(assumed: &Assumed, command: &[std::ffi::OsString]) -> Result<ExitCode> {
     child.env_remove("ASSUME_ROLE_MFA_TOKEN");
     child.envs(assumed.variables());
     let err = child.exec();
-    let name = command[0].to_string_lossy();
-    let _ = writeln!(io::stderr(), "assume-role: cannot run `{name}`: {err}");
-    Ok(ExitCode::from(match err.kind() {
-        io::ErrorKind::NotFound => 127,
-        _ => 126,
-    }))
+    Ok(cannot_run(&command[0], &err))
 }
 
 fn print(assumed: &Assumed, format: Format) -> Result<()> {

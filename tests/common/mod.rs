@@ -44,7 +44,7 @@ pub fn venv_bin(name: &str) -> PathBuf {
             "{} not found. The integration tests need a Python virtualenv with moto and \
              the AWS CLI, at .venv in the crate or wherever ASSUME_ROLE_TEST_VENV points. \
              To install it, run scripts/test (it installs everything), or: \
-             python3 -m venv .venv && .venv/bin/pip install 'moto[server]' awscli",
+             python3 -m venv .venv && .venv/bin/pip install 'moto[server]' awscli boto3",
             path.display()
         );
     }
@@ -109,7 +109,7 @@ fn sdk<T, E: std::error::Error>(what: &str, result: Result<T, E>) -> T {
 /// Waits until `parse` finds a port in a line of `output` from `child`,
 /// then keeps draining `output` in the background so the pipe never fills.
 /// Kills `child` and panics with what it printed if that takes too long.
-fn wait_for_port(
+pub fn wait_for_port(
     what: &str,
     child: &mut Child,
     output: impl Read + Send + 'static,

@@ -1,0 +1,669 @@
+//! `--serve`: the loopback credential endpoint, with real clients (awscli,
+//! boto3) in the child. STS is tests/support/expiring_sts.py, whose
+//! credentials really expire (moto's never do) and whose GetCallerIdentity
+//! checks the signature, the token and the expiry; IAM (the session name)
+//! is moto. The user keeps IAM keys in `[default]` of ~/.aws/credentials,
+//! as the seed's users do, and none in the environment.
+
+mod common;
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::TcpStream;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use common::*;
+use serde_json::Value;
+
+const PREFIX: &str = "arn:aws:iam::123456789012:role/";
+const ADMIN_ARN: &str = "arn:aws:sts::123456789012:assumed-role/admin/";
+
+unsafe extern "C" {
+    safe fn kill(pid: i32, signal: i32) -> i32;
+}
+const SIGTERM: i32 = 15;
+const SIGKILL: i32 = 9;
+
+/// tests/support/expiring_sts.py. Killed on drop.
+struct ExpiringSts {
+    child: Child,
+    port: u16,
+}
+
+impl ExpiringSts {
+    /// Every credential it issues lives `ttl` seconds.
+    fn start(ttl: u32) -> ExpiringSts {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/expiring_sts.py");
+        let mut child = Command::new(venv_bin("python"))
+            .arg(script)
+            .args(["--ttl", &ttl.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start expiring_sts.py: {e}"));
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let port = wait_for_port("expiring_sts.py", &mut child, stdout, |line| {
+            line.strip_prefix("PORT=")?.parse().ok()
+        });
+        ExpiringSts { child, port }
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Every STS request so far: (action, access key, HTTP status).
+    fn calls(&self) -> Vec<(String, String, u64)> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(
+            stream,
+            "GET /_calls HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let body = response.split_once("\r\n\r\n").unwrap().1;
+        let calls: Vec<Value> = serde_json::from_str(body).unwrap();
+        calls
+            .iter()
+            .map(|c| {
+                (
+                    c["action"].as_str().unwrap().to_owned(),
+                    c["key"].as_str().unwrap().to_owned(),
+                    c["status"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    /// The keys that signed successful calls of `action`, in order.
+    fn keys(&self, action: &str) -> Vec<String> {
+        self.calls()
+            .into_iter()
+            .filter(|(a, _, status)| a == action && *status == 200)
+            .map(|(_, key, _)| key)
+            .collect()
+    }
+}
+
+impl Drop for ExpiringSts {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One test's world: a moto user whose keys are in `[default]` of the
+/// credentials file, its own expiring STS, and `role_prefix` plus a short
+/// `refresh_before_expiry` (the fake's credentials live seconds).
+struct World {
+    user: User,
+    sts: ExpiringSts,
+    env: TestEnv,
+}
+
+fn world(name: &str, ttl: u32) -> World {
+    let user = shared_moto().create_user(name);
+    let sts = ExpiringSts::start(ttl);
+    let bin = Path::new(env!("CARGO_BIN_EXE_assume-role"))
+        .parent()
+        .unwrap();
+    let env = TestEnv::new()
+        .endpoint(&shared_moto().endpoint())
+        .set_env("AWS_ENDPOINT_URL_STS", &sts.endpoint())
+        .set_env("PATH", &format!("{}:{}", bin.display(), venv_path()));
+    env.write(
+        "home/.aws/credentials",
+        &user.credentials_section("default"),
+    );
+    env.write("home/.aws/config", "[default]\nregion = us-east-1\n");
+    env.write(
+        "work/assume-role.yaml",
+        &format!("role_prefix: {PREFIX}\nrefresh_before_expiry: 5s\n"),
+    );
+    World { user, sts, env }
+}
+
+impl World {
+    /// `assume-role --role admin --serve -- args…`
+    fn serve(&self, args: &[&str]) -> Command {
+        let mut cmd = self.env.cmd();
+        cmd.args(["--role", "admin", "--serve", "--"]).args(args);
+        cmd
+    }
+
+    fn script(&self, name: &str, text: &str) -> PathBuf {
+        self.env.write(&format!("work/{name}"), text)
+    }
+}
+
+/// A long job in boto3: a call, a wait until STS refuses the key it used
+/// (it has expired), and a call again with the same client.
+const LONG_JOB: &str = r#"
+import sys, time
+import boto3, botocore.exceptions
+
+def key():
+    return boto3.Session().get_credentials().get_frozen_credentials()
+
+sts = boto3.client("sts")
+print("boto3", sts.get_caller_identity()["Arn"])
+first = key()
+print("boto3 key", first.access_key)
+frozen = boto3.client("sts", aws_access_key_id=first.access_key,
+                      aws_secret_access_key=first.secret_key, aws_session_token=first.token)
+deadline = time.monotonic() + 40
+while True:
+    try:
+        frozen.get_caller_identity()
+    except botocore.exceptions.ClientError as e:
+        if e.response["Error"]["Code"] != "ExpiredToken":
+            raise
+        print("STS now refuses", first.access_key, "as", e.response["Error"]["Code"])
+        break
+    if time.monotonic() > deadline:
+        sys.exit("the first key never expired")
+    time.sleep(0.2)
+print("boto3", sts.get_caller_identity()["Arn"])
+print("boto3 key", key().access_key)
+"#;
+
+#[test]
+fn serve_keeps_a_long_command_working_past_the_credentials_expiry() {
+    let w = world("serve-long", 20);
+    w.script("long_job.py", LONG_JOB);
+    w.script(
+        "job.sh",
+        "set -e\n\
+         echo \"aws $(aws sts get-caller-identity --query Arn --output text)\"\n\
+         aws configure list | grep access_key\n\
+         python long_job.py\n\
+         echo \"aws $(aws sts get-caller-identity --query Arn --output text)\"\n\
+         aws configure list | grep access_key\n",
+    );
+    let output = run(&mut w.serve(&["sh", "job.sh"]));
+    assert_ok(&output);
+    assert_eq!(stderr(&output), "", "{}", describe(&output));
+    let out = stdout(&output);
+    println!("{out}");
+
+    // Every call, awscli's and boto3's, succeeded as the role.
+    let arns: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("aws ") || (l.starts_with("boto3 ") && !l.contains(" key ")))
+        .collect();
+    assert_eq!(arns.len(), 4, "{out}");
+    for line in &arns {
+        let arn = line.split(' ').nth(1).unwrap();
+        assert_eq!(arn, format!("{ADMIN_ARN}serve-long"), "{out}");
+    }
+
+    // boto3 got a new key from the endpoint after the first had expired.
+    let boto_keys: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("boto3 key "))
+        .collect();
+    assert_eq!(boto_keys.len(), 2, "{out}");
+    assert_ne!(boto_keys[0], boto_keys[1], "{out}");
+    assert!(
+        out.contains(&format!("STS now refuses {} as ExpiredToken", boto_keys[0])),
+        "{out}"
+    );
+
+    // awscli found its keys at the endpoint, new ones the second time.
+    let listed: Vec<&str> = out.lines().filter(|l| l.contains("access_key")).collect();
+    assert_eq!(listed.len(), 2, "{out}");
+    assert!(listed.iter().all(|l| l.contains("container-role")), "{out}");
+    assert_ne!(listed[0], listed[1], "{out}");
+
+    // awscli's two calls, in one command, were signed with different keys,
+    // both issued by AssumeRole; the user's own key signed nothing but that.
+    let callers = w.sts.keys("GetCallerIdentity");
+    let issued = w.sts.keys("AssumeRole");
+    assert!(callers.len() >= 4, "{callers:?}");
+    assert_ne!(callers.first(), callers.last(), "{callers:?}");
+    assert!(callers.iter().all(|k| k.starts_with("ASIA")), "{callers:?}");
+    assert!(
+        issued.iter().all(|k| *k == w.user.access_key_id),
+        "{issued:?}"
+    );
+    assert!(issued.len() >= 2, "{issued:?}");
+    let refused: Vec<_> = w
+        .sts
+        .calls()
+        .into_iter()
+        .filter(|(_, _, status)| *status != 200)
+        .collect();
+    assert!(
+        refused
+            .iter()
+            .all(|(_, key, status)| *status == 400 && key == boto_keys[0]),
+        "only the expired key is ever refused: {refused:?}"
+    );
+}
+
+/// Asks the endpoint as a stranger would, then as the child; prints JSON.
+const PROBE: &str = r#"
+import http.client, json, os, socket, sys, time, urllib.parse
+url = urllib.parse.urlsplit(os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"])
+token = os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+
+def ask(path, headers, method="GET"):
+    c = http.client.HTTPConnection(url.hostname, url.port, timeout=20)
+    try:
+        c.request(method, path, headers=headers)
+        r = c.getresponse()
+        return [r.status, r.read().decode()]
+    except (ConnectionResetError, BrokenPipeError) as e:
+        return ["reset", str(e)]
+
+# A client that sends nothing holds no one up, and is cut off.
+idle = socket.create_connection((url.hostname, url.port))
+wrong = ("1" if token[0] == "0" else "0") + token[1:]
+results = {
+    "none": ask(url.path, {}),
+    "wrong": ask(url.path, {"Authorization": wrong}),
+    "shorter": ask(url.path, {"Authorization": token[:-1]}),
+    "longer": ask(url.path, {"Authorization": token + "0"}),
+    "bearer": ask(url.path, {"Authorization": "Bearer " + token}),
+    "upper": ask(url.path, {"Authorization": token.upper()}),
+    "root_no_token": ask("/", {}),
+    "other_path": ask("/latest/meta-data/iam/security-credentials/", {"Authorization": token}),
+    "post": ask(url.path, {"Authorization": token}, "POST"),
+    "huge": ask(url.path, {"Authorization": token, "X-Pad": "a" * 20000}),
+    "good": ask(url.path, {"Authorization": token}),
+}
+idle.settimeout(30)
+started = time.monotonic()
+results["idle"] = idle.recv(200).decode().split("\r\n")[0]
+results["idle_seconds"] = time.monotonic() - started
+with open("/proc/%d/cmdline" % os.getppid(), "rb") as f:
+    results["token_in_parent_argv"] = token.encode() in f.read()
+results["host"] = url.hostname
+results["port"] = url.port
+results["token"] = token
+results["aws_vars"] = sorted(k for k in os.environ if k.startswith("AWS_"))
+print(json.dumps(results))
+"#;
+
+#[test]
+fn serve_answers_only_the_token_on_its_path_and_closes_with_the_command() {
+    let w = world("serve-refuse", 900);
+    w.script("probe.py", PROBE);
+    let output = run(&mut w.serve(&["python", "probe.py"]));
+    assert_ok(&output);
+    let err = stderr(&output);
+    assert_eq!(err, "", "{}", describe(&output));
+    let results: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    println!("{results:#}");
+
+    let status = |name: &str| results[name][0].clone();
+    let body = |name: &str| results[name][1].as_str().unwrap_or_default().to_owned();
+    assert_eq!(status("none"), 401);
+    for name in ["wrong", "shorter", "longer", "bearer", "upper"] {
+        assert_eq!(status(name), 403, "{name}: {results:#}");
+    }
+    assert_eq!(status("root_no_token"), 401);
+    assert_eq!(status("other_path"), 404);
+    assert_eq!(status("post"), 405);
+    assert!(
+        status("huge") == 431 || status("huge") == "reset",
+        "{results:#}"
+    );
+    for name in [
+        "none",
+        "wrong",
+        "shorter",
+        "longer",
+        "bearer",
+        "upper",
+        "root_no_token",
+        "other_path",
+        "post",
+        "huge",
+    ] {
+        let text = body(name);
+        assert!(
+            !text.contains("AccessKeyId") && !text.contains("ASIA"),
+            "{name}: {text}"
+        );
+    }
+    assert_eq!(status("good"), 200);
+    let good: Value = serde_json::from_str(&body("good")).unwrap();
+    for field in ["AccessKeyId", "SecretAccessKey", "Token", "Expiration"] {
+        assert!(
+            good[field].as_str().is_some_and(|v| !v.is_empty()),
+            "{good}"
+        );
+    }
+    assert!(good["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
+
+    assert_eq!(results["idle"], "HTTP/1.1 408 Request Timeout");
+    let idle = results["idle_seconds"].as_f64().unwrap();
+    assert!((3.0..20.0).contains(&idle), "{idle}");
+
+    // 256 random bits, in the environment only; the endpoint on loopback.
+    let token = results["token"].as_str().unwrap();
+    assert_eq!(token.len(), 64);
+    assert_eq!(results["token_in_parent_argv"], false);
+    assert_eq!(results["host"], "127.0.0.1");
+    let names: Vec<&str> = results["aws_vars"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for hidden in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+    ] {
+        assert!(!names.contains(&hidden), "{names:?}");
+    }
+
+    // The endpoint is gone with the command.
+    let port = results["port"].as_u64().unwrap() as u16;
+    let err = TcpStream::connect(("127.0.0.1", port)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ConnectionRefused, "{err}");
+
+    // A second run draws another token.
+    let again = run(&mut w.serve(&["python", "probe.py"]));
+    assert_ok(&again);
+    let again: Value = serde_json::from_str(&stdout(&again)).unwrap();
+    assert_ne!(again["token"], results["token"]);
+}
+
+#[test]
+fn serve_hides_credentials_of_the_default_profile_in_both_files() {
+    let w = world("serve-default", 900);
+    // Keys in the environment for us; for the child, [default] in the
+    // config file gets them through credential_process and sso, and
+    // through role_arn in [profile default]: none of it may reach it.
+    let process = format!(
+        "printf '{{\"Version\": 1, \"AccessKeyId\": \"{}\", \"SecretAccessKey\": \"{}\"}}'",
+        w.user.access_key_id, w.user.secret_access_key
+    );
+    w.env.write(
+        "home/.aws/config",
+        &format!(
+            "[default]\nregion = us-east-1\ncredential_process = {process}\n\
+             [profile elsewhere]\nregion = eu-west-3\n"
+        ),
+    );
+    std::fs::remove_file(w.env.credentials_file()).unwrap();
+    let env = w.env.with_user(&w.user);
+    // Without --serve the child's awscli would use credential_process:
+    let plain = run(env
+        .command(venv_bin("aws"))
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .args([
+            "sts",
+            "get-caller-identity",
+            "--query",
+            "Arn",
+            "--output",
+            "text",
+        ]));
+    assert_ok(&plain);
+    assert_eq!(
+        stdout(&plain).trim(),
+        "arn:aws:iam::123456789012:user/base-user"
+    );
+
+    let output = run(env.cmd().args(["--role", "admin", "--serve", "--"]).args([
+        "sh",
+        "-c",
+        "aws sts get-caller-identity --query Arn --output text && \
+         aws configure get region --profile elsewhere && \
+         aws configure get region && cat \"$AWS_CONFIG_FILE\"",
+    ]));
+    assert_ok(&output);
+    let out = stdout(&output);
+    let mut lines = out.lines();
+    assert_eq!(
+        lines.next(),
+        Some(&*format!("{ADMIN_ARN}serve-default")),
+        "{out}"
+    );
+    // Everything else the user configured is still there.
+    assert_eq!(lines.next(), Some("eu-west-3"), "{out}");
+    assert_eq!(lines.next(), Some("us-east-1"), "{out}");
+    assert!(!out.contains("credential_process"), "{out}");
+}
+
+#[test]
+fn an_assume_role_inside_a_served_command_starts_from_the_users_identity() {
+    let w = world("serve-nested", 900);
+    let output = run(&mut w.serve(&[
+        "assume-role",
+        "--role",
+        "ops",
+        "--",
+        "aws",
+        "sts",
+        "get-caller-identity",
+        "--query",
+        "Arn",
+        "--output",
+        "text",
+    ]));
+    assert_ok(&output);
+    assert_eq!(
+        stdout(&output).trim(),
+        "arn:aws:sts::123456789012:assumed-role/ops/serve-nested"
+    );
+    // Both AssumeRole calls were signed by the user's key: no role chaining.
+    let issued = w.sts.keys("AssumeRole");
+    assert_eq!(issued, [w.user.access_key_id.as_str(); 2], "{issued:?}");
+}
+
+#[test]
+fn serve_from_the_yaml_and_refused_without_a_command() {
+    let w = world("serve-yaml", 900);
+    w.env.write(
+        "work/assume-role.yaml",
+        &format!("role_prefix: {PREFIX}\nserve: true\n"),
+    );
+    let output = run(w.env.cmd().args(["--role", "admin", "sh", "-c", "env"]));
+    assert_ok(&output);
+    let out = stdout(&output);
+    assert!(
+        out.contains("AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:"),
+        "{out}"
+    );
+    assert!(!out.contains("AWS_ACCESS_KEY_ID="), "{out}");
+    assert!(out.contains("ASSUME_ROLE_ARN=arn:aws:iam::123456789012:role/admin\n"));
+
+    // Print mode ignores the key; --serve there is a usage error.
+    let printed = run(w.env.cmd().args(["--role", "admin"]));
+    assert_ok(&printed);
+    assert!(stdout(&printed).starts_with("AWS_ACCESS_KEY_ID=ASIA"));
+    let refused = run(w.env.cmd().args(["--role", "admin", "--serve"]));
+    let line = failure_line(&refused, 2);
+    assert!(line.contains("--serve needs a command"), "{line}");
+}
+
+#[test]
+fn serve_mirrors_the_commands_exit_status_and_death_by_signal() {
+    let w = world("serve-status", 900);
+    let output = run(&mut w.serve(&["sh", "-c", "echo out; echo err >&2; exit 7"]));
+    assert_eq!(output.status.code(), Some(7), "{}", describe(&output));
+    assert_eq!(stdout(&output), "out\n");
+    assert_eq!(stderr(&output), "err\n");
+
+    for signal in [15, 9, 2] {
+        let output = run(&mut w.serve(&["sh", "-c", &format!("kill -{signal} $$")]));
+        assert_eq!(
+            output.status.signal(),
+            Some(signal),
+            "{}",
+            describe(&output)
+        );
+        assert_eq!(stderr(&output), "", "{}", describe(&output));
+    }
+
+    let output = run(&mut w.serve(&["no-such-command-xyz"]));
+    let line = failure_line(&output, 127);
+    assert!(line.contains("`no-such-command-xyz`"), "{line}");
+}
+
+#[test]
+fn serve_passes_sigterm_on_and_stays_the_commands_parent() {
+    let w = world("serve-sigterm", 900);
+    let mut child = w
+        .serve(&[
+            "sh",
+            "-c",
+            "trap 'echo got TERM; exit 3' TERM; echo $PPID; while :; do sleep 0.05; done",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    // Should the signal get lost, the test fails instead of hanging.
+    let reaped = Arc::new(Mutex::new(false));
+    let watchdog = reaped.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(60));
+        if !*watchdog.lock().unwrap() {
+            kill(pid as i32, SIGKILL);
+        }
+    });
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = Vec::new();
+    let mut byte = [0u8; 1];
+    while stdout.read(&mut byte).unwrap() == 1 && byte[0] != b'\n' {
+        first.push(byte[0]);
+    }
+    // The command's parent is the process we started: the supervisor.
+    assert_eq!(String::from_utf8(first).unwrap(), pid.to_string());
+    kill(pid as i32, SIGTERM);
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let mut reaped = reaped.lock().unwrap();
+    let status = child.wait().unwrap();
+    *reaped = true;
+    assert_eq!(rest, "got TERM\n");
+    assert_eq!(status.code(), Some(3), "{status:?}");
+}
+
+/// In the terminal: whose Ctrl-C it is. The command blocks SIGINT and
+/// takes it with sigwaitinfo, then sends SIGUSR1 to its parent (the
+/// supervisor), which passes it back: a SIGINT passed on as well would have
+/// come before it, and be pending.
+const CTRL_C: &str = r#"
+import os, signal
+tty = os.open("/dev/tty", os.O_RDONLY)
+print("foreground", os.tcgetpgrp(tty) == os.getpgrp(), flush=True)
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGUSR1})
+print("WAITING", flush=True)
+first = signal.sigwaitinfo({signal.SIGINT})
+os.kill(os.getppid(), signal.SIGUSR1)
+back = signal.sigwaitinfo({signal.SIGUSR1})
+print("seen INT from", "terminal" if first.si_code == 0x80 else first.si_pid,
+      "USR1 from", "parent" if back.si_pid == os.getppid() else back.si_pid,
+      "INT again", signal.SIGINT in signal.sigpending(), flush=True)
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+os.kill(os.getpid(), signal.SIGINT)
+"#;
+
+#[test]
+fn serve_leaves_the_terminal_ctrl_c_and_job_control_to_the_command() {
+    for tool in ["tmux", "bash"] {
+        let found = Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .unwrap();
+        assert!(
+            found.status.success(),
+            "{tool} is missing: apt-get install {tool} (scripts/setup installs it)"
+        );
+    }
+    let w = world("serve-tty", 900);
+    w.script("ctrl_c.py", CTRL_C);
+    let socket = w.env.root().join("tmux.sock");
+    let tmux = |args: &[&str]| {
+        let mut cmd = w.env.command("tmux");
+        cmd.arg("-S")
+            .arg(&socket)
+            .args(["-f", "/dev/null"])
+            .args(args);
+        run(&mut cmd)
+    };
+    assert_ok(&tmux(&[
+        "new-session",
+        "-d",
+        "-x",
+        "150",
+        "-y",
+        "40",
+        "env",
+        "PS1=READY> ",
+        "bash",
+        "--norc",
+        "--noprofile",
+        "-i",
+    ]));
+    struct KillServer<'a>(&'a dyn Fn(&[&str]) -> std::process::Output);
+    impl Drop for KillServer<'_> {
+        fn drop(&mut self) {
+            let _ = (self.0)(&["kill-server"]);
+        }
+    }
+    let _server = KillServer(&tmux);
+    let wait_for = |what: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let text = stdout(&tmux(&["capture-pane", "-p"]));
+            if text.contains(what) {
+                return text;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "waited for {what:?}; screen:\n{text}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    wait_for("READY>");
+    let keys = |keys: &[&str]| assert_ok(&tmux(&[&["send-keys"], keys].concat()));
+
+    keys(&[
+        "assume-role --role admin --serve -- python ctrl_c.py; echo not reached",
+        "Enter",
+    ]);
+    wait_for("WAITING");
+    keys(&["C-c"]);
+    wait_for("seen ");
+    // bash saw its job killed by SIGINT, so it dropped the rest of the line.
+    keys(&["echo \"status=$?\"", "Enter"]);
+    let screen = wait_for("status=1");
+    assert!(!screen.lines().any(|l| l == "not reached"), "{screen}");
+    assert!(screen.contains("foreground True"), "{screen}");
+    assert!(
+        screen.contains("seen INT from terminal USR1 from parent INT again False\n"),
+        "{screen}"
+    );
+    assert!(screen.contains("status=130"), "{screen}");
+
+    // Ctrl-Z stops the command and us; `fg` gives it the terminal back.
+    keys(&["clear", "Enter"]);
+    keys(&[
+        "assume-role --role admin --serve -- sh -c 'echo STARTED; read x; echo \"got $x\"'",
+        "Enter",
+    ]);
+    wait_for("STARTED");
+    keys(&["C-z"]);
+    wait_for("Stopped");
+    keys(&["fg", "Enter"]);
+    keys(&["hello", "Enter"]);
+    let screen = wait_for("got hello");
+    eprintln!("{}", screen.trim_end());
+}
