@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, Shutdown, TcpListener, TcpStream};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -329,6 +329,7 @@ impl ChildFiles {
     pub fn create() -> Result<ChildFiles> {
         let dir = tempfile::Builder::new()
             .prefix("assume-role-serve-")
+            .permissions(fs::Permissions::from_mode(0o700))
             .tempdir()
             .context("cannot create a folder for the command's AWS files")?;
         let files = ChildFiles { dir };

@@ -7,6 +7,7 @@
 
 mod common;
 
+use std::fs;
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::os::unix::process::ExitStatusExt;
@@ -285,6 +286,10 @@ results["host"] = url.hostname
 results["port"] = url.port
 results["token"] = token
 results["aws_vars"] = sorted(k for k in os.environ if k.startswith("AWS_"))
+files = os.path.dirname(os.environ["AWS_CONFIG_FILE"])
+results["files_dir"] = files
+results["modes"] = sorted("%s %o" % (name, os.stat(os.path.join(files, name)).st_mode & 0o777)
+                          for name in [".", "config", "credentials", "boto"])
 print(json.dumps(results))
 "#;
 
@@ -363,6 +368,20 @@ fn serve_answers_only_the_token_on_its_path_and_closes_with_the_command() {
     ] {
         assert!(!names.contains(&hidden), "{names:?}");
     }
+
+    // The child's AWS files are private, and gone with the command.
+    let modes: Vec<&str> = results["modes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        modes,
+        [". 700", "boto 600", "config 600", "credentials 600"]
+    );
+    let files = PathBuf::from(results["files_dir"].as_str().unwrap());
+    assert!(!files.exists(), "{} is left behind", files.display());
 
     // The endpoint is gone with the command.
     let port = results["port"].as_u64().unwrap() as u16;
@@ -551,6 +570,33 @@ fn serve_passes_sigterm_on_and_stays_the_commands_parent() {
     *reaped = true;
     assert_eq!(rest, "got TERM\n");
     assert_eq!(status.code(), Some(3), "{status:?}");
+    drop(reaped);
+
+    // Should the supervisor be killed outright, the command is told.
+    let mut child = w
+        .serve(&[
+            "sh",
+            "-c",
+            "trap 'echo orphaned > told; exit 0' TERM; echo ready; while :; do sleep 0.05; done",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut ready = [0u8; 6];
+    stdout.read_exact(&mut ready).unwrap();
+    assert_eq!(&ready, b"ready\n");
+    child.kill().unwrap();
+    assert_eq!(child.wait().unwrap().signal(), Some(SIGKILL));
+    // The command exits on SIGTERM; its stdout, a pipe to us, then closes.
+    let mut rest = Vec::new();
+    stdout.read_to_end(&mut rest).unwrap();
+    assert_eq!(
+        fs::read_to_string(w.env.work().join("told")).unwrap(),
+        "orphaned\n"
+    );
 }
 
 /// In the terminal: whose Ctrl-C it is. The command blocks SIGINT and
@@ -666,4 +712,53 @@ fn serve_leaves_the_terminal_ctrl_c_and_job_control_to_the_command() {
     keys(&["hello", "Enter"]);
     let screen = wait_for("got hello");
     eprintln!("{}", screen.trim_end());
+}
+
+/// Turns STS against us, then asks the endpoint until it has nothing
+/// valid left to give; prints what it answered.
+const DENIED: &str = r#"
+import json, os, time, urllib.error, urllib.request
+urllib.request.urlopen(os.environ["AWS_ENDPOINT_URL_STS"] + "/_deny").read()
+request = urllib.request.Request(os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
+                                 headers={"Authorization": os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]})
+answers = []
+deadline = time.monotonic() + 40
+while time.monotonic() < deadline:
+    try:
+        with urllib.request.urlopen(request) as r:
+            answers.append([r.status, json.load(r)["AccessKeyId"]])
+    except urllib.error.HTTPError as e:
+        answers.append([e.code, e.read().decode()])
+        break
+    time.sleep(0.2)
+print(json.dumps(answers))
+"#;
+
+#[test]
+fn a_failed_refresh_serves_what_is_still_valid_then_fails_with_one_line() {
+    let w = world("serve-denied", 8);
+    w.script("denied.py", DENIED);
+    let output = run(&mut w.serve(&["python", "denied.py"]));
+    assert_ok(&output);
+    let answers: Vec<Value> = serde_json::from_str(&stdout(&output)).unwrap();
+    let (last, valid) = answers.split_last().unwrap();
+    // The one key issued kept being served while it was valid...
+    assert!(!valid.is_empty(), "{answers:?}");
+    assert!(
+        valid.iter().all(|a| a[0] == 200 && a[1] == valid[0][1]),
+        "{answers:?}"
+    );
+    // ...then a 500 without credentials.
+    assert_eq!(last[0], 500, "{answers:?}");
+    assert!(!last[1].as_str().unwrap().contains("ASIA"), "{answers:?}");
+    let err = stderr(&output);
+    assert_eq!(err.lines().count(), 1, "{}", describe(&output));
+    assert!(
+        err.starts_with(
+            "assume-role: cannot refresh the credentials served to the command: \
+             cannot assume arn:aws:iam::123456789012:role/admin"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("not authorized"), "{err}");
 }

@@ -4,6 +4,7 @@ use std::io::{self, Write};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitCode};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use anyhow::{Result, anyhow};
 
@@ -61,6 +62,8 @@ fn serve(assumed: Assumed, args: &RoleArgs, command: &[std::ffi::OsString]) -> R
 
 /// The endpoint's source: the credentials in hand while fresh, else the
 /// pipeline again (cache, lock, MFA on the terminal), for the same role.
+/// When that fails, the credentials in hand serve until they expire; each
+/// new cause of failure is one line on stderr.
 fn refresher(assumed: Assumed, args: &RoleArgs) -> Box<serve::Provider> {
     let margin = pipeline::refresh_margin(&assumed.config, assumed.target.duration);
     let role_arn = assumed.target.role_arn.clone();
@@ -70,9 +73,10 @@ fn refresher(assumed: Assumed, args: &RoleArgs) -> Box<serve::Provider> {
         mfa_token: None,
         ..args.clone()
     };
-    let current = Mutex::new(assumed.credentials);
+    let state = Mutex::new((assumed.credentials, String::new()));
     Box::new(move || {
-        let mut current = current.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+        let (current, reported) = &mut *state;
         if current.fresh(margin) {
             return Ok(current.clone());
         }
@@ -90,12 +94,21 @@ fn refresher(assumed: Assumed, args: &RoleArgs) -> Box<serve::Provider> {
         match refreshed {
             Ok(credentials) => {
                 *current = credentials.clone();
+                reported.clear();
                 Ok(credentials)
             }
             Err(err) => {
                 let err = err.context("cannot refresh the credentials served to the command");
-                crate::report(&err);
-                Err(err)
+                let text = format!("{err:#}");
+                if *reported != text {
+                    crate::report(&err);
+                    *reported = text;
+                }
+                if current.fresh(Duration::ZERO) {
+                    Ok(current.clone())
+                } else {
+                    Err(err)
+                }
             }
         }
     })

@@ -11,6 +11,7 @@ with the assumed-role ARN. A key it did not issue is the base user's.
 Usage: expiring_sts.py [--ttl SECONDS]
 Prints PORT=NNNN on stdout once listening on 127.0.0.1.
 GET /_calls returns every STS request as JSON: [{"action", "key", "status"}].
+GET /_deny makes every later AssumeRole an AccessDenied.
 Standard library only.
 """
 
@@ -89,6 +90,10 @@ class Handler(BaseHTTPRequestHandler):
             with self.server.lock:
                 body = json.dumps(self.server.calls)
             self.reply(200, "application/json", body)
+        elif urlsplit(self.path).path == "/_deny":
+            with self.server.lock:
+                self.server.deny = True
+            self.reply(200, "text/plain", "denying")
         else:
             self.reply(404, "text/plain", "not found")
 
@@ -151,6 +156,12 @@ class Handler(BaseHTTPRequestHandler):
         if not match or not session:
             raise StsError(400, "ValidationError", "Request ARN is invalid")
         account, role_name = match.groups()
+        with self.server.lock:
+            deny = self.server.deny
+        if deny:
+            raise StsError(
+                403, "AccessDenied", f"User: {BASE_ARN} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
+            )
         key = random_id("ASIA", 16)
         secret = "".join(secrets.choice(BASE64_CHARS) for _ in range(40))
         token = "FwoGZXIvYXdzE" + base64.b64encode(secrets.token_bytes(200)).decode()
@@ -203,6 +214,7 @@ def main():
     server.ttl = args.ttl
     server.issued = {}
     server.calls = []
+    server.deny = False
     server.lock = threading.Lock()
     print(f"PORT={server.server_address[1]}", flush=True)
     try:
