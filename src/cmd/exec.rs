@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Result, anyhow};
 
 use crate::Usage;
-use crate::cli::{Format, RoleArgs, RunArgs};
+use crate::cli::{Format, RoleOptions, RunArgs};
 use crate::pipeline::{self, Assumed};
 use crate::serve::{self, ChildFiles, Endpoint};
 use crate::shell::Shell;
@@ -32,7 +32,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
 
 /// `--serve`: the command runs as our child with a loopback credential
 /// endpoint, refreshed through the pipeline, instead of static keys.
-fn serve(assumed: Assumed, args: &RoleArgs, command: &[std::ffi::OsString]) -> Result<ExitCode> {
+fn serve(assumed: Assumed, args: &RoleOptions, command: &[std::ffi::OsString]) -> Result<ExitCode> {
     let endpoint = Endpoint::bind()?;
     let url = endpoint.url()?;
     let files = ChildFiles::create()?;
@@ -44,7 +44,7 @@ fn serve(assumed: Assumed, args: &RoleArgs, command: &[std::ffi::OsString]) -> R
     child.envs(files.variables(&url));
     child.env("AWS_CONTAINER_CREDENTIALS_FULL_URI", &url);
     child.env("AWS_CONTAINER_AUTHORIZATION_TOKEN", endpoint.token());
-    if let Some(region) = &assumed.target.region {
+    if let Some(region) = &assumed.target.options.region {
         child
             .env("AWS_REGION", region)
             .env("AWS_DEFAULT_REGION", region);
@@ -64,11 +64,11 @@ fn serve(assumed: Assumed, args: &RoleArgs, command: &[std::ffi::OsString]) -> R
 /// pipeline again (cache, lock, MFA on the terminal), for the same role.
 /// When that fails, the credentials in hand serve until they expire; each
 /// new cause of failure is one line on stderr.
-fn refresher(assumed: Assumed, args: &RoleArgs) -> Box<serve::Provider> {
-    let margin = pipeline::refresh_margin(&assumed.config, assumed.target.duration);
+fn refresher(assumed: Assumed, args: &RoleOptions) -> Box<serve::Provider> {
+    let margin = pipeline::refresh_margin(&assumed.config, assumed.target.duration());
     let role_arn = assumed.target.role_arn.clone();
     // A refresh never forces, and an MFA code given up front is spent.
-    let args = RoleArgs {
+    let args = RoleOptions {
         force_refresh: false,
         mfa_token: None,
         ..args.clone()
