@@ -13,10 +13,10 @@ use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, Shutdown, TcpListener, TcpStream};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
 use tempfile::TempDir;
@@ -144,6 +144,125 @@ impl Endpoint {
             }
         });
     }
+}
+
+/// How a refresher gets new credentials (the pipeline), and tells the user
+/// about a failure.
+pub type Refresh = dyn FnMut() -> Result<Credentials> + Send;
+pub type Report = dyn Fn(&anyhow::Error) + Send;
+
+/// After a failed refresh, the next try comes this much later (or at once
+/// when a request finds the credentials expired).
+const RETRY: Duration = Duration::from_secs(10);
+
+/// How long a request for expired credentials waits for a refresh.
+const REQUEST_WAIT: Duration = Duration::from_secs(4);
+
+struct State {
+    credentials: Credentials,
+    /// Refresh attempts finished so far.
+    attempts: u64,
+    /// A request found the credentials expired.
+    wanted: bool,
+    /// The last failure told to the user, so that each is told once.
+    reported: String,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Keeps credentials fresh on a background thread: `margin` before they
+/// expire it calls `refresh`, so that a refresh that waits (an MFA code
+/// typed at the terminal) holds no request up while the credentials in
+/// hand are valid. Returns what the endpoint asks.
+pub fn refresher(
+    initial: Credentials,
+    margin: Duration,
+    mut refresh: Box<Refresh>,
+    report: Box<Report>,
+) -> Box<Provider> {
+    let shared = Arc::new(Shared {
+        state: Mutex::new(State {
+            credentials: initial,
+            attempts: 0,
+            wanted: false,
+            reported: String::new(),
+        }),
+        changed: Condvar::new(),
+    });
+    let background = shared.clone();
+    thread::spawn(move || {
+        let mut not_before = SystemTime::now();
+        loop {
+            let mut state = background.lock();
+            loop {
+                let due = state
+                    .credentials
+                    .expiration
+                    .checked_sub(margin)
+                    .unwrap_or(UNIX_EPOCH)
+                    .max(not_before);
+                let now = SystemTime::now();
+                if state.wanted || now >= due {
+                    break;
+                }
+                let wait = due.duration_since(now).unwrap_or_default();
+                state = background
+                    .changed
+                    .wait_timeout(state, wait)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+            }
+            drop(state);
+            let result = refresh();
+            let mut state = background.lock();
+            match result {
+                Ok(credentials) => {
+                    state.credentials = credentials;
+                    state.reported.clear();
+                    // Credentials shorter than the margin: not in a loop.
+                    not_before = SystemTime::now() + Duration::from_secs(1);
+                }
+                Err(err) => {
+                    let text = format!("{err:#}");
+                    if state.reported != text {
+                        report(&err);
+                        state.reported = text;
+                    }
+                    not_before = SystemTime::now() + RETRY;
+                }
+            }
+            state.attempts += 1;
+            state.wanted = false;
+            background.changed.notify_all();
+        }
+    });
+    Box::new(move || {
+        let mut state = shared.lock();
+        if state.credentials.fresh(Duration::ZERO) {
+            return Ok(state.credentials.clone());
+        }
+        let seen = state.attempts;
+        state.wanted = true;
+        shared.changed.notify_all();
+        let (state, _) = shared
+            .changed
+            .wait_timeout_while(state, REQUEST_WAIT, |s| s.attempts == seen)
+            .unwrap_or_else(|e| e.into_inner());
+        if state.credentials.fresh(Duration::ZERO) {
+            Ok(state.credentials.clone())
+        } else {
+            anyhow::bail!("the credentials have expired and could not be refreshed")
+        }
+    })
 }
 
 /// 32 bytes from the operating system's random source, as hex.

@@ -36,10 +36,15 @@ struct ExpiringSts {
 impl ExpiringSts {
     /// Every credential it issues lives `ttl` seconds.
     fn start(ttl: u32) -> ExpiringSts {
+        Self::start_with(ttl, &[])
+    }
+
+    fn start_with(ttl: u32, args: &[&str]) -> ExpiringSts {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/expiring_sts.py");
         let mut child = Command::new(venv_bin("python"))
             .arg(script)
             .args(["--ttl", &ttl.to_string()])
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .spawn()
@@ -106,8 +111,11 @@ struct World {
 }
 
 fn world(name: &str, ttl: u32) -> World {
+    world_with(name, ExpiringSts::start(ttl))
+}
+
+fn world_with(name: &str, sts: ExpiringSts) -> World {
     let user = shared_moto().create_user(name);
-    let sts = ExpiringSts::start(ttl);
     let bin = Path::new(env!("CARGO_BIN_EXE_assume-role"))
         .parent()
         .unwrap();
@@ -620,66 +628,97 @@ signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 os.kill(os.getpid(), signal.SIGINT)
 "#;
 
-#[test]
-fn serve_leaves_the_terminal_ctrl_c_and_job_control_to_the_command() {
-    for tool in ["tmux", "bash"] {
-        let found = Command::new("sh")
-            .args(["-c", &format!("command -v {tool}")])
-            .output()
-            .unwrap();
-        assert!(
-            found.status.success(),
-            "{tool} is missing: apt-get install {tool} (scripts/setup installs it)"
-        );
+/// An interactive bash in a tmux terminal, in `env`; killed on drop.
+struct Terminal<'a> {
+    env: &'a TestEnv,
+    socket: PathBuf,
+}
+
+impl<'a> Terminal<'a> {
+    fn start(env: &'a TestEnv) -> Terminal<'a> {
+        for tool in ["tmux", "bash"] {
+            let found = Command::new("sh")
+                .args(["-c", &format!("command -v {tool}")])
+                .output()
+                .unwrap();
+            assert!(
+                found.status.success(),
+                "{tool} is missing: apt-get install {tool} (scripts/setup installs it)"
+            );
+        }
+        let terminal = Terminal {
+            env,
+            socket: env.root().join("tmux.sock"),
+        };
+        assert_ok(&terminal.tmux(&[
+            "new-session",
+            "-d",
+            "-x",
+            "150",
+            "-y",
+            "50",
+            "env",
+            "PS1=READY> ",
+            "bash",
+            "--norc",
+            "--noprofile",
+            "-i",
+        ]));
+        terminal.wait_for("READY>");
+        terminal
     }
-    let w = world("serve-tty", 900);
-    w.script("ctrl_c.py", CTRL_C);
-    let socket = w.env.root().join("tmux.sock");
-    let tmux = |args: &[&str]| {
-        let mut cmd = w.env.command("tmux");
+
+    fn tmux(&self, args: &[&str]) -> std::process::Output {
+        let mut cmd = self.env.command("tmux");
         cmd.arg("-S")
-            .arg(&socket)
+            .arg(&self.socket)
             .args(["-f", "/dev/null"])
             .args(args);
         run(&mut cmd)
-    };
-    assert_ok(&tmux(&[
-        "new-session",
-        "-d",
-        "-x",
-        "150",
-        "-y",
-        "40",
-        "env",
-        "PS1=READY> ",
-        "bash",
-        "--norc",
-        "--noprofile",
-        "-i",
-    ]));
-    struct KillServer<'a>(&'a dyn Fn(&[&str]) -> std::process::Output);
-    impl Drop for KillServer<'_> {
-        fn drop(&mut self) {
-            let _ = (self.0)(&["kill-server"]);
-        }
     }
-    let _server = KillServer(&tmux);
-    let wait_for = |what: &str| {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+
+    fn keys(&self, keys: &[&str]) {
+        assert_ok(&self.tmux(&[&["send-keys"], keys].concat()));
+    }
+
+    fn screen(&self) -> String {
+        stdout(&self.tmux(&["capture-pane", "-p", "-S", "-200"]))
+    }
+
+    /// Waits until the screen shows `what` `times` times; returns it.
+    fn wait_for_n(&self, what: &str, times: usize) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         loop {
-            let text = stdout(&tmux(&["capture-pane", "-p"]));
-            if text.contains(what) {
+            let text = self.screen();
+            if text.matches(what).count() >= times {
                 return text;
             }
             assert!(
                 std::time::Instant::now() < deadline,
-                "waited for {what:?}; screen:\n{text}"
+                "waited for {what:?} ×{times}; screen:\n{text}"
             );
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
-    };
-    wait_for("READY>");
-    let keys = |keys: &[&str]| assert_ok(&tmux(&[&["send-keys"], keys].concat()));
+    }
+
+    fn wait_for(&self, what: &str) -> String {
+        self.wait_for_n(what, 1)
+    }
+}
+
+impl Drop for Terminal<'_> {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
+#[test]
+fn serve_leaves_the_terminal_ctrl_c_and_job_control_to_the_command() {
+    let w = world("serve-tty", 900);
+    w.script("ctrl_c.py", CTRL_C);
+    let term = Terminal::start(&w.env);
+    let keys = |k: &[&str]| term.keys(k);
+    let wait_for = |what: &str| term.wait_for(what);
 
     keys(&[
         "assume-role --role admin --serve -- python ctrl_c.py; echo not reached",
@@ -701,6 +740,7 @@ fn serve_leaves_the_terminal_ctrl_c_and_job_control_to_the_command() {
 
     // Ctrl-Z stops the command and us; `fg` gives it the terminal back.
     keys(&["clear", "Enter"]);
+    assert_ok(&term.tmux(&["clear-history"]));
     keys(&[
         "assume-role --role admin --serve -- sh -c 'echo STARTED; read x; echo \"got $x\"'",
         "Enter",
@@ -761,4 +801,63 @@ fn a_failed_refresh_serves_what_is_still_valid_then_fails_with_one_line() {
         "{err}"
     );
     assert!(err.contains("not authorized"), "{err}");
+}
+
+/// A long job in boto3 whose role needs MFA: a call, a wait until STS
+/// refuses that key, a call again.
+const MFA_JOB: &str = r#"
+import time
+import boto3, botocore.exceptions
+sts = boto3.client("sts")
+print("first", sts.get_caller_identity()["Arn"], flush=True)
+first = boto3.Session().get_credentials().get_frozen_credentials()
+frozen = boto3.client("sts", aws_access_key_id=first.access_key,
+                      aws_secret_access_key=first.secret_key, aws_session_token=first.token)
+deadline = time.monotonic() + 50
+while time.monotonic() < deadline:
+    try:
+        frozen.get_caller_identity()
+    except botocore.exceptions.ClientError as e:
+        print("refused", first.access_key, e.response["Error"]["Code"], flush=True)
+        break
+    time.sleep(0.2)
+print("second", sts.get_caller_identity()["Arn"], flush=True)
+print("keys differ", boto3.Session().get_credentials().get_frozen_credentials().access_key != first.access_key)
+"#;
+
+#[test]
+fn serve_asks_for_an_mfa_code_on_the_terminal_ahead_of_expiry() {
+    let w = world_with(
+        "serve-mfa",
+        ExpiringSts::start_with(20, &["--mfa-code", "123456"]),
+    );
+    w.env.write(
+        "work/assume-role.yaml",
+        &format!(
+            "role_prefix: {PREFIX}\nrefresh_before_expiry: 8s\n\
+             mfa_serial: arn:aws:iam::123456789012:mfa/serve-mfa\n"
+        ),
+    );
+    w.script("mfa_job.py", MFA_JOB);
+    let term = Terminal::start(&w.env);
+    term.keys(&[
+        "assume-role --role admin --serve -- python mfa_job.py; echo \"status=$?\"",
+        "Enter",
+    ]);
+    term.wait_for("MFA code for arn:aws:iam::123456789012:mfa/serve-mfa");
+    term.keys(&["123456", "Enter"]);
+    term.wait_for("first ");
+    // Ahead of expiry, the refresh asks on the terminal while the command
+    // runs on with the credentials in hand.
+    term.wait_for_n("MFA code for", 2);
+    term.keys(&["123456", "Enter"]);
+    // Once in the command line typed, once printed.
+    let screen = term.wait_for_n("status=", 2);
+    eprintln!("{}", screen.trim_end());
+    assert!(screen.contains("status=0"), "{screen}");
+    assert!(screen.contains("ExpiredToken"), "{screen}");
+    assert!(screen.contains("keys differ True"), "{screen}");
+    let arn = format!("{ADMIN_ARN}serve-mfa");
+    assert!(screen.contains(&format!("first {arn}")), "{screen}");
+    assert!(screen.contains(&format!("second {arn}")), "{screen}");
 }

@@ -3,10 +3,8 @@
 use std::io::{self, Write};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitCode};
-use std::sync::Mutex;
-use std::time::Duration;
 
-use anyhow::{Result, anyhow};
+use anyhow::{Context, Result, bail};
 
 use crate::Usage;
 use crate::cli::{Format, RoleOptions, RunArgs};
@@ -60,10 +58,9 @@ fn serve(assumed: Assumed, args: &RoleOptions, command: &[std::ffi::OsString]) -
     Ok(ExitCode::from(supervise::mirror(status)))
 }
 
-/// The endpoint's source: the credentials in hand while fresh, else the
-/// pipeline again (cache, lock, MFA on the terminal), for the same role.
-/// When that fails, the credentials in hand serve until they expire; each
-/// new cause of failure is one line on stderr.
+/// The endpoint's source: the pipeline again (cache, lock, MFA on the
+/// terminal), for the same role, `refresh_before_expiry` ahead of expiry.
+/// Each new cause of failure is one line on stderr.
 fn refresher(assumed: Assumed, args: &RoleOptions) -> Box<serve::Provider> {
     let margin = pipeline::refresh_margin(&assumed.config, assumed.target.duration());
     let role_arn = assumed.target.role_arn.clone();
@@ -73,45 +70,24 @@ fn refresher(assumed: Assumed, args: &RoleOptions) -> Box<serve::Provider> {
         mfa_token: None,
         ..args.clone()
     };
-    let state = Mutex::new((assumed.credentials, String::new()));
-    Box::new(move || {
-        let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
-        let (current, reported) = &mut *state;
-        if current.fresh(margin) {
-            return Ok(current.clone());
+    let refresh = move || {
+        let new = pipeline::assume(&args)
+            .context("cannot refresh the credentials served to the command")?;
+        if new.target.role_arn != role_arn {
+            bail!(
+                "cannot refresh the credentials served to the command: the configuration now \
+                 names {} instead of {role_arn}; restart the command to change roles",
+                new.target.role_arn
+            );
         }
-        let refreshed = pipeline::assume(&args).and_then(|new| {
-            if new.target.role_arn == role_arn {
-                Ok(new.credentials)
-            } else {
-                Err(anyhow!(
-                    "the configuration now names {} instead of {role_arn}; \
-                     restart the command to change roles",
-                    new.target.role_arn
-                ))
-            }
-        });
-        match refreshed {
-            Ok(credentials) => {
-                *current = credentials.clone();
-                reported.clear();
-                Ok(credentials)
-            }
-            Err(err) => {
-                let err = err.context("cannot refresh the credentials served to the command");
-                let text = format!("{err:#}");
-                if *reported != text {
-                    crate::report(&err);
-                    *reported = text;
-                }
-                if current.fresh(Duration::ZERO) {
-                    Ok(current.clone())
-                } else {
-                    Err(err)
-                }
-            }
-        }
-    })
+        Ok(new.credentials)
+    };
+    serve::refresher(
+        assumed.credentials,
+        margin,
+        Box::new(refresh),
+        Box::new(crate::report),
+    )
 }
 
 fn cannot_run(program: &std::ffi::OsStr, err: &io::Error) -> ExitCode {

@@ -8,7 +8,11 @@ signature against the secret it issued, and the session token, and refuses
 with ExpiredToken once the credentials have expired, as AWS does; it answers
 with the assumed-role ARN. A key it did not issue is the base user's.
 
-Usage: expiring_sts.py [--ttl SECONDS]
+With --mfa-code CODE, AssumeRole also wants that TokenCode (and a
+SerialNumber), unless signed with session credentials from GetSessionToken,
+which wants the code too; those expire after --ttl as well.
+
+Usage: expiring_sts.py [--ttl SECONDS] [--mfa-code CODE]
 Prints PORT=NNNN on stdout once listening on 127.0.0.1.
 GET /_calls returns every STS request as JSON: [{"action", "key", "status"}].
 GET /_deny makes every later AssumeRole an AccessDenied.
@@ -111,7 +115,11 @@ class Handler(BaseHTTPRequestHandler):
             key, date, region, service, signed_headers, signature = match.groups()
             self.check_issued(key, body, date, region, service, signed_headers, signature)
             if action == "AssumeRole":
+                self.check_mfa(params, key)
                 result = self.assume_role(params)
+            elif action == "GetSessionToken":
+                self.check_mfa(params, None)
+                result = self.get_session_token()
             elif action == "GetCallerIdentity":
                 result = self.get_caller_identity(key)
             else:
@@ -148,6 +156,33 @@ class Handler(BaseHTTPRequestHandler):
             raise StsError(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
         if time.time() >= issued["expires"]:
             raise StsError(400, "ExpiredToken", "The security token included in the request is expired")
+
+    def check_mfa(self, params, key):
+        code = self.server.mfa_code
+        if code is None:
+            return
+        with self.server.lock:
+            session = self.server.issued.get(key, {}).get("session", False)
+        if session:
+            return
+        if params.get("TokenCode") != code or not params.get("SerialNumber"):
+            raise StsError(403, "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code. ")
+
+    def issue(self, arn, session=False):
+        key = random_id("ASIA", 16)
+        secret = "".join(secrets.choice(BASE64_CHARS) for _ in range(40))
+        token = "FwoGZXIvYXdzE" + base64.b64encode(secrets.token_bytes(200)).decode()
+        expires = int(time.time()) + self.server.ttl
+        with self.server.lock:
+            self.server.issued[key] = {"secret": secret, "token": token, "expires": expires, "arn": arn, "session": session}
+        stamp = datetime.fromtimestamp(expires, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return (
+            f"<Credentials><AccessKeyId>{key}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey>"
+            f"<SessionToken>{token}</SessionToken><Expiration>{stamp}</Expiration></Credentials>"
+        )
+
+    def get_session_token(self):
+        return f"<GetSessionTokenResult>{self.issue(BASE_ARN, session=True)}</GetSessionTokenResult>"
 
     def assume_role(self, params):
         role_arn = params.get("RoleArn", "")
@@ -208,6 +243,7 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ttl", type=int, default=25, help="seconds every issued credential lives")
+    parser.add_argument("--mfa-code", help="the only MFA code accepted, when MFA is wanted")
     args = parser.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
@@ -215,6 +251,7 @@ def main():
     server.issued = {}
     server.calls = []
     server.deny = False
+    server.mfa_code = args.mfa_code
     server.lock = threading.Lock()
     print(f"PORT={server.server_address[1]}", flush=True)
     try:
