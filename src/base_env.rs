@@ -23,6 +23,18 @@ pub const MANAGED: &[&str] = &[
     ROLE_VAR,
 ];
 
+/// The credentials and what names them: a switch and every refresh set
+/// these, whatever the shell holds. The other managed variables a refresh
+/// leaves to the user once the user has changed them.
+pub const CREDENTIALS: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    ROLE_VAR,
+];
+
 /// Names the role whose credentials are in the environment.
 pub const ROLE_VAR: &str = "ASSUME_ROLE_ARN";
 
@@ -87,14 +99,7 @@ pub fn prepare() {
         if env::var("AWS_PROFILE").is_ok_and(|profile| is_role_profile(&profile, &role)) {
             apply("AWS_PROFILE", None);
         }
-        for name in [
-            "AWS_ACCESS_KEY_ID",
-            "AWS_SECRET_ACCESS_KEY",
-            "AWS_SESSION_TOKEN",
-            "AWS_SECURITY_TOKEN",
-            "AWS_CREDENTIAL_EXPIRATION",
-            ROLE_VAR,
-        ] {
+        for name in CREDENTIALS {
             apply(name, None);
         }
     }

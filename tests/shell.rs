@@ -1528,3 +1528,105 @@ per_shell!(
     no_hook,
     mfa_prompt,
 );
+
+// ---------------------------------------------------------------------------
+// The prompt refresh and the user's own changes (issue 13, item 5)
+
+/// Waits, on the shell's own clock, until the prompt hook is due to refresh.
+fn wait_until_due(sh: Sh) -> &'static str {
+    match sh {
+        Sh::Bash | Sh::Zsh => "while (( $(date +%s) < __ar_refresh_at )); do sleep 0.2; done",
+        Sh::Fish => {
+            "while test (date +%s) -lt $__ar_refresh_at; or test (__ar_now) -lt $__ar_refresh_clock; sleep 0.2; end"
+        }
+    }
+}
+
+/// After `ar admin`, the user exports another region and a profile, and
+/// unsets AWS_DEFAULT_REGION (as a direnv-style hook would): the refresh at
+/// the next prompt replaces the credentials and leaves those three as the
+/// user set them; `ar -u` still restores exactly what was there before.
+fn refresh_keeps_the_users_changes(sh: Sh) {
+    let (_, env) = user_env(
+        "refresh-user",
+        sh,
+        "region: eu-west-1\nrefresh_before_expiry: 1s\n",
+    );
+    let change = match sh {
+        Sh::Bash | Sh::Zsh => {
+            "export AWS_REGION=ap-south-1 AWS_PROFILE=mine; unset AWS_DEFAULT_REGION"
+        }
+        Sh::Fish => {
+            "set -gx AWS_REGION ap-south-1; set -gx AWS_PROFILE mine; set -e AWS_DEFAULT_REGION"
+        }
+    };
+    let show = &[
+        "AWS_ACCESS_KEY_ID",
+        "AWS_CREDENTIAL_EXPIRATION",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_PROFILE",
+        "ASSUME_ROLE_ARN",
+    ];
+    let t = Session::new(sh, &env)
+        .step("init", &sh.init(""))
+        .dump("before")
+        .step("admin", "ar admin --duration 2s")
+        .show("switched", show)
+        .step("change", change)
+        .step("wait", wait_until_due(sh))
+        .show("refreshed", show)
+        .step("unset", "ar -u")
+        .dump("after")
+        .run();
+    t.quiet_but(&[]);
+    let name = sh.name();
+    let first = assert_key(sh, &t.var("switched", "AWS_ACCESS_KEY_ID"));
+    assert_eq!(
+        t.var("switched", "AWS_REGION").as_deref(),
+        Some("eu-west-1")
+    );
+    assert_eq!(
+        t.var("switched", "AWS_PROFILE").as_deref(),
+        Some("123456789012-admin")
+    );
+    let second = assert_key(sh, &t.var("refreshed", "AWS_ACCESS_KEY_ID"));
+    assert_ne!(first, second, "{name}: not refreshed at the prompt");
+    assert_ne!(
+        t.var("refreshed", "AWS_CREDENTIAL_EXPIRATION"),
+        t.var("switched", "AWS_CREDENTIAL_EXPIRATION"),
+        "{name}"
+    );
+    assert_eq!(
+        t.var("refreshed", "AWS_REGION").as_deref(),
+        Some("ap-south-1"),
+        "{name}: the refresh put the switch's region back"
+    );
+    assert_eq!(
+        t.var("refreshed", "AWS_PROFILE").as_deref(),
+        Some("mine"),
+        "{name}: the refresh put the switch's profile back"
+    );
+    assert_eq!(
+        t.var("refreshed", "AWS_DEFAULT_REGION"),
+        None,
+        "{name}: the refresh set AWS_DEFAULT_REGION again"
+    );
+    assert_eq!(t.var("refreshed", "ASSUME_ROLE_ARN"), Some(role("admin")));
+    assert_same(sh, "after ar -u", &t.dump("after"), &t.dump("before"));
+}
+
+#[test]
+fn bash_refresh_keeps_the_users_changes() {
+    refresh_keeps_the_users_changes(Sh::Bash);
+}
+
+#[test]
+fn zsh_refresh_keeps_the_users_changes() {
+    refresh_keeps_the_users_changes(Sh::Zsh);
+}
+
+#[test]
+fn fish_refresh_keeps_the_users_changes() {
+    refresh_keeps_the_users_changes(Sh::Fish);
+}

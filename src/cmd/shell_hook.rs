@@ -16,7 +16,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use crate::base_env::{self, MANAGED, Saved};
+use crate::base_env::{self, CREDENTIALS, MANAGED, Saved};
 use crate::cache::rfc3339;
 use crate::cli::{RoleOptions, ShellAction, ShellHookArgs};
 use crate::config::{self, Config};
@@ -57,6 +57,12 @@ struct State {
     /// that field is not serialised).
     #[serde(default)]
     options: RoleOptions,
+    /// What the last switch or refresh set the managed variables that are
+    /// not credentials to (`None`: unset). A refresh leaves alone any the
+    /// user has changed since (exported another region, a direnv hook set
+    /// AWS_PROFILE); `ar -u` still restores `__ar_orig` exactly.
+    #[serde(default)]
+    applied: Saved,
 }
 
 impl State {
@@ -98,8 +104,15 @@ pub fn run(args: ShellHookArgs) -> Result<ExitCode> {
                 file: None,
                 digest: None,
                 options: role_args,
+                applied: Saved::new(),
             };
-            switch_to(shell, &assumed, orig.as_ref().unwrap_or(&current), &state)?
+            switch_to(
+                shell,
+                &assumed,
+                orig.as_ref().unwrap_or(&current),
+                &state,
+                None,
+            )?
         }
         ShellAction::Restore => match &orig {
             Some(orig) => restore(shell, orig)?,
@@ -148,7 +161,13 @@ fn hook(
         })
     };
     // What to restore: only needed, and only checked, when something changes.
-    let base = move || orig.map_or(current, Ok);
+    let base = |current: &Result<Saved>| match orig {
+        Some(orig) => Ok(orig),
+        None => match current {
+            Ok(current) => Ok(current.clone()),
+            Err(e) => Err(anyhow::anyhow!("{e:#}")),
+        },
+    };
 
     let next = match (state, wanted) {
         (Some(active), Some(wanted))
@@ -168,12 +187,14 @@ fn hook(
             file: Some(wanted.file),
             digest: Some(wanted.digest),
             options: RoleOptions::default(),
+            applied: Saved::new(),
         },
         (Some(active), None) if manual => active.clone(),
-        (Some(_), None) => return restore(shell, &base()?),
+        (Some(_), None) => return restore(shell, &base(&current)?),
         (None, None) => return Ok(String::new()),
     };
-    if state == Some(&next) {
+    let refresh = state == Some(&next);
+    if refresh {
         // Called at a prompt with the credentials not yet due (the margin
         // may have changed since): tell the shell when to call again.
         if let Some(at) = refresh_time(&next, expiry).filter(|&at| at > now_secs()) {
@@ -181,7 +202,8 @@ fn hook(
         }
     }
     let assumed = pipeline::assume_in(&next.dir, &next.role_args())?;
-    switch_to(shell, &assumed, &base()?, &next)
+    let base = base(&current)?;
+    switch_to(shell, &assumed, &base, &next, refresh.then_some(&current))
 }
 
 /// The role the nearest `assume-role.yaml` names, when every project file
@@ -268,26 +290,50 @@ fn epoch(expiry: SystemTime, margin: Duration) -> u64 {
 /// Statements that switch the shell to `assumed`, keeping `orig` to
 /// restore later. Variables the role does not set go back to `orig`, so
 /// switching never leaves a mix of two identities.
-fn switch_to(shell: Shell, assumed: &Assumed, orig: &Saved, state: &State) -> Result<String> {
+///
+/// On a refresh, `user` is the shell's environment now: the credentials
+/// are replaced, and the other variables only where they still hold what
+/// the switch set (the user's own changes since then stay).
+fn switch_to(
+    shell: Shell,
+    assumed: &Assumed,
+    orig: &Saved,
+    state: &State,
+    user: Option<&Result<Saved>>,
+) -> Result<String> {
     let vars = assumed.variables();
     let mut out = String::new();
+    let mut applied = Saved::new();
     for &name in MANAGED {
-        let line = match vars.iter().find(|(k, _)| *k == name) {
-            Some((_, value)) => shell.export(name, value)?,
-            None if assumed.removed().contains(&name) => shell.unset(name)?,
-            None => match orig.get(name).cloned().flatten() {
-                Some(value) => shell.export(name, &value)?,
-                None => shell.unset(name)?,
-            },
+        let value = match vars.iter().find(|(k, _)| *k == name) {
+            Some((_, value)) => Some(value.clone()),
+            None if assumed.removed().contains(&name) => None,
+            None => orig.get(name).cloned().flatten(),
         };
-        out += &line;
-        out.push('\n');
+        if CREDENTIALS.contains(&name) {
+            out += &set_or_unset(shell, name, value.as_deref())?;
+            continue;
+        }
+        let ours = state.applied.get(name);
+        let changed_by_user = match (user, ours) {
+            (Some(Ok(now)), Some(ours)) => now.get(name).cloned().flatten() != *ours,
+            // Unreadable (not UTF-8): not ours any more.
+            (Some(Err(_)), Some(_)) => true,
+            _ => false,
+        };
+        if changed_by_user {
+            applied.insert(name.to_owned(), ours.cloned().flatten());
+        } else {
+            out += &set_or_unset(shell, name, value.as_deref())?;
+            applied.insert(name.to_owned(), value);
+        }
     }
     out += &shell.set_global("__ar_orig", &base_env::encode(orig))?;
     out.push('\n');
     let state = State {
         role_arn: Some(assumed.target.role_arn.clone()),
         options: assumed.target.options.clone(),
+        applied,
         ..state.clone()
     };
     out += &shell.set_global("__ar_state", &serde_json::to_string(&state)?)?;
@@ -296,6 +342,15 @@ fn switch_to(shell: Shell, assumed: &Assumed, orig: &Saved, state: &State) -> Re
     let refresh_at = epoch(assumed.credentials.expiration, margin);
     out += &refresh_statements(shell, refresh_at.max(now_secs() + 1))?;
     Ok(out)
+}
+
+/// `NAME=value` or unset, as one line.
+fn set_or_unset(shell: Shell, name: &str, value: Option<&str>) -> Result<String> {
+    let line = match value {
+        Some(value) => shell.export(name, value)?,
+        None => shell.unset(name)?,
+    };
+    Ok(line + "\n")
 }
 
 /// Sets when the prompt hook calls back for a refresh.
@@ -332,12 +387,7 @@ fn now_secs() -> u64 {
 fn restore(shell: Shell, orig: &Saved) -> Result<String> {
     let mut out = String::new();
     for &name in MANAGED {
-        let line = match orig.get(name).cloned().flatten() {
-            Some(value) => shell.export(name, &value)?,
-            None => shell.unset(name)?,
-        };
-        out += &line;
-        out.push('\n');
+        out += &set_or_unset(shell, name, orig.get(name).cloned().flatten().as_deref())?;
     }
     for name in SHELL_VARS {
         out += &shell.unset(name)?;
@@ -388,12 +438,13 @@ mod tests {
             digest: None,
             file: None,
             options: RoleOptions::default(),
+            applied: Saved::new(),
         }
     }
 
     #[test]
     fn powershell_switch_statements() {
-        let out = switch_to(Shell::PowerShell, &assumed(), &orig(), &state()).unwrap();
+        let out = switch_to(Shell::PowerShell, &assumed(), &orig(), &state(), None).unwrap();
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines[0], "$env:AWS_ACCESS_KEY_ID = 'ASIAX'");
         assert_eq!(lines[1], "$env:AWS_SECRET_ACCESS_KEY = 's''‘‘ecret'");
@@ -434,7 +485,7 @@ mod tests {
 
     #[test]
     fn fish_gets_a_clock_it_can_read_without_a_process() {
-        let out = switch_to(Shell::Fish, &assumed(), &orig(), &state()).unwrap();
+        let out = switch_to(Shell::Fish, &assumed(), &orig(), &state(), None).unwrap();
         assert!(out.contains("set -g __ar_refresh_clock '"));
         assert!(out.contains("set -gx AWS_SESSION_TOKEN 'tok$(x)`y`'"));
     }
@@ -451,6 +502,7 @@ mod tests {
                 duration: Some(Duration::from_secs(900)),
                 ..RoleOptions::default()
             },
+            applied: Saved::new(),
         };
         let text = serde_json::to_string(&state).unwrap();
         assert_eq!(serde_json::from_str::<State>(&text).unwrap(), state);
@@ -495,7 +547,7 @@ mod tests {
             options: given,
             ..state()
         };
-        let out = switch_to(Shell::Bash, &switched, &orig(), &state).unwrap();
+        let out = switch_to(Shell::Bash, &switched, &orig(), &state, None).unwrap();
         let (text, stored) = stored_state(&out);
         (text, stored.role_args())
     }
@@ -551,5 +603,82 @@ mod tests {
         }
         let (_, refreshed) = refresh_after_switch(&["--mfa-token".into(), VALUE.into()]);
         assert_eq!(refreshed.mfa_token, None, "the MFA code is never stored");
+    }
+
+    /// The managed variables that `out` sets or unsets.
+    fn touched(shell: Shell, out: &str) -> Vec<&'static str> {
+        MANAGED
+            .iter()
+            .copied()
+            .filter(|name| {
+                let set = shell.export(name, "").unwrap();
+                let set = set.trim_end_matches("''");
+                let unset = shell.unset(name).unwrap();
+                out.lines()
+                    .any(|l| l.starts_with(set) || l.starts_with(&unset))
+            })
+            .collect()
+    }
+
+    /// A refresh replaces the credentials, and the other variables only
+    /// where the user left what the switch set (issue 13, item 5).
+    #[test]
+    fn a_refresh_keeps_what_the_user_changed_since_the_switch() {
+        let mut role = assumed();
+        role.target.options.region = Some("eu-west-1".into());
+        let switch = |state: &State, user: Option<&Result<Saved>>| {
+            stored_state(&switch_to(Shell::Bash, &role, &orig(), state, user).unwrap()).1
+        };
+        let switched = switch(&state(), None);
+        assert_eq!(
+            switched.applied.get("AWS_REGION"),
+            Some(&Some("eu-west-1".into()))
+        );
+        // The user exports another region and a profile and unsets
+        // AWS_DEFAULT_REGION; AWS_DEFAULT_PROFILE is as the switch left it.
+        let mut now: Saved = switched.applied.clone();
+        now.insert("AWS_REGION".into(), Some("ap-south-1".into()));
+        now.insert("AWS_PROFILE".into(), Some("mine".into()));
+        now.insert("AWS_DEFAULT_REGION".into(), None);
+        let now = Ok(now);
+        let mut kept: Vec<&str> = CREDENTIALS.to_vec();
+        kept.push("AWS_DEFAULT_PROFILE");
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell] {
+            let out = switch_to(shell, &role, &orig(), &state(), None).unwrap();
+            assert_eq!(
+                touched(shell, &out),
+                MANAGED,
+                "{shell:?}: a switch sets all"
+            );
+            let out = switch_to(shell, &role, &orig(), &switched, Some(&now)).unwrap();
+            let mut got = touched(shell, &out);
+            got.sort();
+            kept.sort();
+            assert_eq!(got, kept, "{shell:?}:\n{out}");
+        }
+        // At the next refresh too, though the role wants its own region:
+        // what is remembered is what the switch set, not the user's value.
+        let refreshed = switch(&switched, Some(&now));
+        assert_eq!(refreshed.applied, switched.applied);
+        // Not changed by the user: a refresh may set it again.
+        let out = switch_to(
+            Shell::Bash,
+            &role,
+            &orig(),
+            &switched,
+            Some(&Ok(switched.applied.clone())),
+        )
+        .unwrap();
+        assert_eq!(touched(Shell::Bash, &out), MANAGED);
+        // Unreadable now: nothing but the credentials is touched.
+        let out = switch_to(
+            Shell::Bash,
+            &role,
+            &orig(),
+            &switched,
+            Some(&Err(anyhow::anyhow!("odd"))),
+        )
+        .unwrap();
+        assert_eq!(touched(Shell::Bash, &out), CREDENTIALS);
     }
 }
