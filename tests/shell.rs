@@ -1630,3 +1630,122 @@ fn zsh_refresh_keeps_the_users_changes() {
 fn fish_refresh_keeps_the_users_changes() {
     refresh_keeps_the_users_changes(Sh::Fish);
 }
+
+// ---------------------------------------------------------------------------
+// fish universal variables (issue 13, item 10)
+
+/// Runs a fish session with its configuration, so that universal variables
+/// work (`fish --no-config` turns `set -U` into `set -g`); the test
+/// environment's XDG_CONFIG_HOME keeps them out of the user's own.
+fn run_fish_with_universal_variables(session: &Session) -> Transcript {
+    assert_eq!(session.sh, Sh::Fish);
+    // With its configuration, fish sets up a terminal (bracketed paste) at
+    // the first prompt event: not wanted without one.
+    let script = "functions -e __fish_on_interactive\n".to_owned()
+        + &session.script
+        + &marker(Sh::Fish, "end");
+    let output = run_with_input(&mut session.env.command("fish"), &script);
+    let transcript = Transcript::parse(session, &output);
+    eprintln!("{transcript}");
+    assert!(
+        output.status.success(),
+        "fish exited with {}",
+        output.status
+    );
+    transcript
+}
+
+/// Which scopes hold `name`, and whether children see it.
+fn fish_scopes(name: &str) -> String {
+    format!(
+        "set -q -g {name}; and echo global; set -q -U {name}; and echo universal; \
+         env | string match -q '{name}=*'; and echo exported; true"
+    )
+}
+
+/// `set -Ux AWS_PROFILE default`, then `ar admin; ar -u`: no global copy
+/// is left to shadow the universal variable, so a later `set -U` is seen.
+#[test]
+fn fish_restore_leaves_no_global_over_a_universal_variable() {
+    let (_, env) = user_env("universal-restore", Sh::Fish, "");
+    let mut session = Session::new(Sh::Fish, &env);
+    session
+        .step("universal", "set -Ux AWS_PROFILE default")
+        .step("scopes-before", &fish_scopes("AWS_PROFILE"))
+        .step("init", &Sh::Fish.init(""))
+        .step("admin", "ar admin")
+        .show("as-admin", &["AWS_PROFILE", "ASSUME_ROLE_ARN"])
+        .step("unset", "ar -u")
+        .step("scopes-after", &fish_scopes("AWS_PROFILE"))
+        .show("after", &["AWS_PROFILE"])
+        .step("set-universal", "set -U AWS_PROFILE other")
+        .show("later", &["AWS_PROFILE"])
+        .step("cleanup", "set -e -U AWS_PROFILE");
+    let t = run_fish_with_universal_variables(&session);
+    t.quiet_but(&[]);
+    assert_eq!(t.out("scopes-before"), "universal\nexported\n");
+    assert_eq!(
+        t.var("as-admin", "AWS_PROFILE").as_deref(),
+        Some("123456789012-admin")
+    );
+    assert_eq!(
+        t.out("scopes-after"),
+        "universal\nexported\n",
+        "ar -u left a global copy of the universal variable"
+    );
+    assert_eq!(t.var("after", "AWS_PROFILE").as_deref(), Some("default"));
+    assert_eq!(t.var("later", "AWS_PROFILE").as_deref(), Some("other"));
+}
+
+/// With `write_credentials_file: false` no profile holds the role's keys,
+/// so AWS_PROFILE must not reach children beside them. fish exports a
+/// universal `AWS_PROFILE` whatever a shell sets (only an exported global
+/// hides it), and changing the universal variable would change every fish
+/// session: `ar` says so in one line, with the fix, at each switch (not at
+/// each refresh); the universal variable itself is left as it was, and the
+/// fix it names works.
+#[test]
+fn fish_universal_profile_beside_a_role_is_reported() {
+    let (_, env) = user_env(
+        "universal-profile",
+        Sh::Fish,
+        "write_credentials_file: false\nrefresh_before_expiry: 1s\n",
+    );
+    let exported = "env | string match 'AWS_PROFILE=*'; true";
+    let mut session = Session::new(Sh::Fish, &env);
+    session
+        .step("universal", "set -Ux AWS_PROFILE default")
+        .step("init", &Sh::Fish.init(""))
+        .step("admin", "ar admin --duration 2s")
+        .show("as-admin", &["AWS_ACCESS_KEY_ID", "ASSUME_ROLE_ARN"])
+        .step("scopes-admin", &fish_scopes("AWS_PROFILE"))
+        .step("wait", wait_until_due(Sh::Fish))
+        .show("refreshed", &["AWS_ACCESS_KEY_ID"])
+        .step("unset", "ar -u")
+        .step("scopes-after", &fish_scopes("AWS_PROFILE"))
+        .step("fix", "set -e -U AWS_PROFILE; set -gx AWS_PROFILE default")
+        .step("admin-fixed", "ar admin")
+        .step("env-fixed", exported)
+        .step("unset-fixed", "ar -u")
+        .step("env-after", exported);
+    let t = run_fish_with_universal_variables(&session);
+    t.quiet_but(&["admin"]);
+    let warning = t.one_line("admin");
+    assert!(
+        warning
+            .starts_with("assume-role: warning: fish exports the universal variable AWS_PROFILE")
+            && warning.contains("set -e -U AWS_PROFILE; set -gx AWS_PROFILE"),
+        "{warning}"
+    );
+    let first = assert_key(Sh::Fish, &t.var("as-admin", "AWS_ACCESS_KEY_ID"));
+    assert_eq!(t.var("as-admin", "ASSUME_ROLE_ARN"), Some(role("admin")));
+    // No global copy made: the universal variable is as it was.
+    assert_eq!(t.out("scopes-admin"), "universal\nexported\n");
+    let second = assert_key(Sh::Fish, &t.var("refreshed", "AWS_ACCESS_KEY_ID"));
+    assert_ne!(first, second, "not refreshed");
+    assert_eq!(t.out("scopes-after"), "universal\nexported\n");
+    // With a global instead, `ar` keeps AWS_PROFILE from the role's
+    // children, and `ar -u` brings it back.
+    assert_eq!(t.out("env-fixed"), "");
+    assert_eq!(t.out("env-after"), "AWS_PROFILE=default\n");
+}

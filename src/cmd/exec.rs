@@ -137,7 +137,7 @@ fn print(assumed: &Assumed, format: Format) -> Result<()> {
 fn statements(assumed: &Assumed, shell: Shell) -> Result<String> {
     let mut out = String::new();
     for name in assumed.removed() {
-        out += &shell.unset(name)?;
+        out += &shell.assign(name, None)?;
         out.push('\n');
     }
     for (name, value) in assumed.variables() {

@@ -311,7 +311,8 @@ fn switch_to(
             None => orig.get(name).cloned().flatten(),
         };
         if CREDENTIALS.contains(&name) {
-            out += &set_or_unset(shell, name, value.as_deref())?;
+            out += &shell.assign(name, value.as_deref())?;
+            out.push('\n');
             continue;
         }
         let ours = state.applied.get(name);
@@ -324,7 +325,8 @@ fn switch_to(
         if changed_by_user {
             applied.insert(name.to_owned(), ours.cloned().flatten());
         } else {
-            out += &set_or_unset(shell, name, value.as_deref())?;
+            out += &shell.assign(name, value.as_deref())?;
+            out.push('\n');
             applied.insert(name.to_owned(), value);
         }
     }
@@ -342,15 +344,6 @@ fn switch_to(
     let refresh_at = epoch(assumed.credentials.expiration, margin);
     out += &refresh_statements(shell, refresh_at.max(now_secs() + 1))?;
     Ok(out)
-}
-
-/// `NAME=value` or unset, as one line.
-fn set_or_unset(shell: Shell, name: &str, value: Option<&str>) -> Result<String> {
-    let line = match value {
-        Some(value) => shell.export(name, value)?,
-        None => shell.unset(name)?,
-    };
-    Ok(line + "\n")
 }
 
 /// Sets when the prompt hook calls back for a refresh.
@@ -387,7 +380,8 @@ fn now_secs() -> u64 {
 fn restore(shell: Shell, orig: &Saved) -> Result<String> {
     let mut out = String::new();
     for &name in MANAGED {
-        out += &set_or_unset(shell, name, orig.get(name).cloned().flatten().as_deref())?;
+        out += &shell.restore(name, orig.get(name).cloned().flatten().as_deref())?;
+        out.push('\n');
     }
     for name in SHELL_VARS {
         out += &shell.unset(name)?;
@@ -613,7 +607,7 @@ mod tests {
             .filter(|name| {
                 let set = shell.export(name, "").unwrap();
                 let set = set.trim_end_matches("''");
-                let unset = shell.unset(name).unwrap();
+                let unset = shell.assign(name, None).unwrap();
                 out.lines()
                     .any(|l| l.starts_with(set) || l.starts_with(&unset))
             })

@@ -62,6 +62,54 @@ impl Shell {
     }
 }
 
+impl Shell {
+    /// A managed variable for as long as a role is active: `value` for the
+    /// shell's children, or (`None`) none at all.
+    ///
+    /// fish exports an exported universal variable (`set -Ux`) to children
+    /// unless an *exported* global of that name hides it: an unexported or
+    /// erased global does not (fish 3.6 and 4 build the export table that
+    /// way). Only changing the universal variable would keep it from them,
+    /// and that would change it in every fish session of the user, so the
+    /// shell says so instead, in one line, with the fix.
+    pub fn assign(self, name: &str, value: Option<&str>) -> Result<String> {
+        match (self, value) {
+            (_, Some(value)) => self.export(name, value),
+            (Shell::Fish, None) => {
+                check_name(name)?;
+                let warning = format!(
+                    "assume-role: warning: fish exports the universal variable {name} (set -Ux) \
+                     beside the role's keys, whatever this shell sets; make it a global in \
+                     config.fish instead (set -e -U {name}; set -gx {name} VALUE)"
+                );
+                Ok(format!(
+                    "set -e -g {name}; if set -q -x {name}; \
+                     builtin printf '%s\\n' {} >&2; end",
+                    quote::fish(&warning)
+                ))
+            }
+            (_, None) => self.unset(name),
+        }
+    }
+
+    /// A managed variable back to the user's `value` (`None`: unset). In
+    /// fish our global goes, so that a universal variable shows through
+    /// again instead of a global copy that would shadow it from then on; a
+    /// global is set only where the universal one does not hold `value`.
+    pub fn restore(self, name: &str, value: Option<&str>) -> Result<String> {
+        check_name(name)?;
+        match (self, value) {
+            (Shell::Fish, Some(value)) => Ok(format!(
+                "set -e -g {name}; if not set -q -x {name}; or test \"${name}\" != {quoted}; \
+                 set -g -x {name} {quoted}; end",
+                quoted = quote::fish(value)
+            )),
+            (_, Some(value)) => self.export(name, value),
+            (_, None) => self.unset(name),
+        }
+    }
+}
+
 fn check_name(name: &str) -> Result<()> {
     if !quote::valid_name(name) {
         bail!("refusing to set the variable `{name}`: not a valid name");
@@ -101,5 +149,36 @@ mod tests {
             "$env:A = 'it’’s'"
         );
         assert_eq!(Shell::Zsh.unset("A").unwrap(), "unset -v A");
+    }
+
+    #[test]
+    fn managed_variables_are_assigned_and_restored_per_shell() {
+        for shell in [Shell::Bash, Shell::Zsh, Shell::PowerShell] {
+            assert_eq!(
+                shell.assign("A", Some("v")).unwrap(),
+                shell.export("A", "v").unwrap()
+            );
+            assert_eq!(shell.assign("A", None).unwrap(), shell.unset("A").unwrap());
+            assert_eq!(
+                shell.restore("A", Some("v")).unwrap(),
+                shell.export("A", "v").unwrap()
+            );
+            assert_eq!(shell.restore("A", None).unwrap(), shell.unset("A").unwrap());
+        }
+        // fish: our global goes first, so that a universal variable shows
+        // through; a global is set only where it does not hold the value.
+        assert_eq!(
+            Shell::Fish.restore("A", Some("it's")).unwrap(),
+            r#"set -e -g A; if not set -q -x A; or test "$A" != 'it\'s'; set -g -x A 'it\'s'; end"#
+        );
+        assert_eq!(
+            Shell::Fish.restore("A", None).unwrap(),
+            Shell::Fish.unset("A").unwrap()
+        );
+        let hide = Shell::Fish.assign("A", None).unwrap();
+        assert!(hide.starts_with("set -e -g A; if set -q -x A; builtin printf '%s\\n' 'assume-role: warning: fish exports the universal variable A"), "{hide}");
+        assert!(hide.ends_with("' >&2; end"), "{hide}");
+        assert!(Shell::Fish.assign("A;B", None).is_err());
+        assert!(Shell::Fish.restore("$(x)", Some("v")).is_err());
     }
 }
