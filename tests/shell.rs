@@ -1749,3 +1749,59 @@ fn fish_universal_profile_beside_a_role_is_reported() {
     assert_eq!(t.out("env-fixed"), "");
     assert_eq!(t.out("env-after"), "AWS_PROFILE=default\n");
 }
+
+// ---------------------------------------------------------------------------
+// `init --cmd` names (issue 15, defect 3)
+
+/// `init SHELL --cmd NAME` refuses, as a usage error (exit 2, one line,
+/// nothing printed to evaluate), a name the integration uses itself (with
+/// `--cmd __ar_call` the function called itself forever) or one that is not
+/// a function name.
+#[test]
+fn init_refuses_cmd_names_the_integration_uses() {
+    let env = TestEnv::new();
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        for (name, says) in [
+            ("__ar_call", "uses itself"),
+            ("__ar_hook", "uses itself"),
+            ("__ar_complete", "uses itself"),
+            ("eval", "uses itself"),
+            ("source", "uses itself"),
+            ("prompt", "uses itself"),
+            ("a;b", "not a valid function name"),
+            ("1ar", "not a valid function name"),
+            ("", "not a valid function name"),
+        ] {
+            let out = run(env.cmd().args(["init", shell, "--cmd", name]));
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{shell} --cmd {name:?}: {err}");
+            assert_eq!(stdout(&out), "", "{shell} --cmd {name:?}");
+            assert!(
+                err.starts_with("assume-role: ") && err.lines().count() == 1 && err.contains(says),
+                "{shell} --cmd {name:?}: {err}"
+            );
+        }
+    }
+}
+
+/// In a real bash, `eval "$(assume-role init bash --cmd __ar_call)"` after
+/// the usual init: before, it replaced the integration's `__ar_call` with a
+/// function calling itself (FUNCNEST stops it here instead of a crash), and
+/// `ar` never switched again; now nothing is evaluated and `ar` works.
+#[test]
+fn bash_init_with_a_reserved_cmd_name_leaves_the_integration_working() {
+    let (_, env) = user_env("cmd-reserved", Sh::Bash, "");
+    let t = Session::new(Sh::Bash, &env)
+        .step("init", &Sh::Bash.init(""))
+        .step(
+            "again",
+            &Sh::Bash.with_status("eval \"$(assume-role init bash --cmd __ar_call)\""),
+        )
+        .step("switch", &Sh::Bash.with_status("FUNCNEST=50; ar admin"))
+        .show("as-admin", &["ASSUME_ROLE_ARN"])
+        .run();
+    t.quiet_but(&["again"]);
+    assert!(t.one_line("again").contains("uses itself"));
+    assert_eq!(t.out("switch"), "rc=0\n");
+    assert_eq!(t.var("as-admin", "ASSUME_ROLE_ARN"), Some(role("admin")));
+}

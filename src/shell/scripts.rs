@@ -1,8 +1,9 @@
 //! The init scripts: real files under `shell/`, filled in for one user.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 use super::{Shell, quote};
+use crate::Usage;
 
 const BASH: &str = include_str!("../../shell/ar.bash");
 const ZSH: &str = include_str!("../../shell/ar.zsh");
@@ -11,10 +12,100 @@ const POWERSHELL: &str = include_str!("../../shell/ar.ps1");
 
 /// The code `init` prints: the function named `cmd` calling `binary`, and
 /// the directory hook unless `hook` is false.
-pub fn init_script(shell: Shell, cmd: &str, binary: &str, hook: bool) -> Result<String> {
+/// Commands the init scripts call by their bare names, or that the shells
+/// reserve: a function named like one would break the integration (or the
+/// shell). The integration's own functions and variables are `__ar_*`.
+const RESERVED: &[&str] = &[
+    "and",
+    "autoload",
+    "begin",
+    "break",
+    "builtin",
+    "case",
+    "catch",
+    "cd",
+    "command",
+    "commandline",
+    "compadd",
+    "compdef",
+    "compgen",
+    "complete",
+    "continue",
+    "coproc",
+    "count",
+    "date",
+    "declare",
+    "do",
+    "done",
+    "echo",
+    "elif",
+    "else",
+    "emit",
+    "end",
+    "env",
+    "esac",
+    "eval",
+    "exec",
+    "exit",
+    "export",
+    "false",
+    "fi",
+    "finally",
+    "for",
+    "function",
+    "functions",
+    "if",
+    "in",
+    "local",
+    "not",
+    "or",
+    "param",
+    "print",
+    "printf",
+    "prompt",
+    "read",
+    "return",
+    "select",
+    "set",
+    "source",
+    "status",
+    "string",
+    "switch",
+    "test",
+    "then",
+    "time",
+    "true",
+    "try",
+    "typeset",
+    "unalias",
+    "unfunction",
+    "unset",
+    "until",
+    "while",
+    "zmodload",
+];
+
+/// Whether `cmd` can name the integration's function: a valid name that is
+/// neither one of its own nor one it calls.
+pub fn check_cmd(cmd: &str) -> Result<()> {
     if !quote::valid_name(cmd) {
-        bail!("--cmd `{cmd}` is not a valid function name (letters, digits and _)");
+        return Err(Usage(format!(
+            "--cmd `{}` is not a valid function name (letters, digits and _, not starting with a digit)",
+            cmd.escape_debug()
+        ))
+        .into());
     }
+    if cmd.starts_with("__ar_") || RESERVED.contains(&cmd) {
+        return Err(Usage(format!(
+            "--cmd `{cmd}` is a name the shell integration uses itself; choose another (the default is `ar`)"
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+pub fn init_script(shell: Shell, cmd: &str, binary: &str, hook: bool) -> Result<String> {
+    check_cmd(cmd)?;
     let (template, quoted) = match shell {
         Shell::Bash => (BASH, quote::posix(binary)),
         Shell::Zsh => (ZSH, quote::posix(binary)),
@@ -103,6 +194,46 @@ mod tests {
         assert!(
             !bare.contains("LocationChangedAction") && !bare.contains("function global:prompt")
         );
+    }
+
+    #[test]
+    fn names_the_integration_uses_are_refused_as_usage_errors() {
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell] {
+            // Every function the scripts define is the integration's own.
+            let script = init_script(shell, "ar", "/x", true).unwrap();
+            for own in [
+                "__ar_call",
+                "__ar_hook",
+                "__ar_complete",
+                "__ar_bin",
+                "__ar_x",
+            ] {
+                let err = init_script(shell, own, "/x", true).unwrap_err();
+                assert!(err.downcast_ref::<Usage>().is_some(), "{own}: {err}");
+                assert!(err.to_string().contains("uses itself"), "{err}");
+            }
+            for word in script.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+                if word.starts_with("__ar_") {
+                    assert!(check_cmd(word).is_err(), "{shell:?}: {word}");
+                }
+            }
+        }
+        for called in [
+            "eval", "set", "source", "complete", "builtin", "command", "prompt",
+        ] {
+            assert!(check_cmd(called).is_err(), "{called}");
+        }
+        for bad in ["", "a;b", "1ar", "a-b", "é", "a b"] {
+            let err = check_cmd(bad).unwrap_err();
+            assert!(err.downcast_ref::<Usage>().is_some(), "{bad}");
+            assert!(
+                err.to_string().contains("not a valid function name"),
+                "{err}"
+            );
+        }
+        for good in ["ar", "awsr", "_ar", "ar2", "assume_role"] {
+            assert!(check_cmd(good).is_ok(), "{good}");
+        }
     }
 
     #[test]
