@@ -676,34 +676,75 @@ fn corrupt_entry_is_a_miss_with_one_warning() {
     assert_eq!(key_for(&env, "admin", &[]), fresh);
 }
 
-#[test]
-fn credentials_within_refresh_before_expiry_are_refreshed() {
-    let (_, env) = user_env("cache-expiry");
-    // A 2 s session (moto takes any length) with a 500 ms margin: fresh at
-    // first, due a second or two later.
+/// A user whose AssumeRole goes to tests/support/fake_sts.py, which issues
+/// credentials that expire `lifetime` seconds after they are asked for,
+/// whatever the session length asked (as AWS does for a chained role), so a
+/// test need not wait for credentials to age. IAM (the session name) is moto.
+fn short_lived(name: &str, lifetime: u64, yaml: &str) -> (FakeSts, TestEnv) {
+    let user = moto().create_user(name);
+    let lifetime = lifetime.to_string();
+    let sts = FakeSts::start_with("123456", &["--no-mfa", "--lifetime", &lifetime]);
+    let env = TestEnv::new()
+        .with_user(&user)
+        .endpoint(&moto().endpoint())
+        .set_env("AWS_ENDPOINT_URL_STS", &sts.endpoint());
     env.write(
         "work/assume-role.yaml",
-        &format!("role_prefix: {PREFIX}\nrefresh_before_expiry: 500ms\n"),
+        &format!("role_prefix: {PREFIX}\n{yaml}"),
     );
-    let args = ["--duration", "2s"];
-    let first = key_for(&env, "admin", &args);
-    assert_eq!(
-        key_for(&env, "admin", &args),
-        first,
-        "fresh: from the cache"
-    );
-    std::thread::sleep(std::time::Duration::from_secs(2));
-    let second = key_for(&env, "admin", &args);
+    (sts, env)
+}
+
+#[test]
+fn credentials_within_refresh_before_expiry_are_refreshed() {
+    // Credentials that expire in 10 minutes, with a 20 minute margin: due
+    // at once, so every call refreshes; with a 5 minute margin they are
+    // fresh. No call can race the clock: minutes separate the two cases.
+    let (sts, env) = short_lived("cache-expiry", 600, "refresh_before_expiry: 20m\n");
+    let first = key_for(&env, "admin", &[]);
+    let second = key_for(&env, "admin", &[]);
     assert_ne!(second, first, "within the margin: refreshed");
+    assert_eq!(sts.count("AssumeRole"), 2);
+    env.write(
+        "work/assume-role.yaml",
+        &format!("role_prefix: {PREFIX}\nrefresh_before_expiry: 5m\n"),
+    );
+    let third = key_for(&env, "admin", &[]);
+    assert_eq!(third, second, "outside the margin: from the cache");
+    assert_eq!(sts.count("AssumeRole"), 2);
     // A margin longer than half the session is capped: a 15 minute session
     // with a 20 minute margin is still served from the cache.
+    let (_, env) = prefixed("cache-expiry-cap");
     env.write(
         "work/assume-role.yaml",
         &format!("role_prefix: {PREFIX}\nrefresh_before_expiry: 20m\n"),
     );
     let long = ["--duration", "900s"];
-    let third = key_for(&env, "admin", &long);
-    assert_eq!(key_for(&env, "admin", &long), third);
+    let fourth = key_for(&env, "admin", &long);
+    assert_eq!(key_for(&env, "admin", &long), fourth);
+}
+
+/// With no `refresh_before_expiry`, the margin is 15 minutes: credentials
+/// 10 minutes from expiry are refreshed, 20 minutes from it are not.
+#[test]
+fn default_refresh_before_expiry_is_fifteen_minutes() {
+    let (sts, env) = short_lived("cache-default-margin-10m", 600, "");
+    let first = key_for(&env, "admin", &[]);
+    let second = key_for(&env, "admin", &[]);
+    assert_ne!(
+        second, first,
+        "10 minutes before expiry is within the default 15 minute margin"
+    );
+    assert_eq!(sts.count("AssumeRole"), 2);
+
+    let (sts, env) = short_lived("cache-default-margin-20m", 1200, "");
+    let first = key_for(&env, "admin", &[]);
+    assert_eq!(
+        key_for(&env, "admin", &[]),
+        first,
+        "20 minutes before expiry is outside the default 15 minute margin"
+    );
+    assert_eq!(sts.count("AssumeRole"), 1);
 }
 
 #[test]

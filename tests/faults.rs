@@ -5,11 +5,10 @@
 //!
 //! One moto server serves most tests of this file (each test has its own
 //! IAM user and TestEnv); the test that stops moto with SIGSTOP starts its
-//! own. The disk-full tests mount a small tmpfs (they run as root); where
-//! mount(8) is refused they fall back to an injected write failure
-//! (RLIMIT_FSIZE with SIGXFSZ ignored), saying so on stderr, or fail when
-//! ASSUME_ROLE_TEST_REQUIRE_TMPFS is set; they never skip. The same
-//! failures are also injected with RLIMIT_FSIZE by tests of their own.
+//! own. The disk-full tests mount a small tmpfs (they run as root, as CI
+//! does); where mount(8) is refused they fail saying so, never falling
+//! back to another test. The same failures are also injected with
+//! RLIMIT_FSIZE (SIGXFSZ ignored) by tests of their own.
 
 mod common;
 
@@ -585,6 +584,8 @@ fn sigkill_during_refreshes_never_tears_the_cache_or_the_credentials_file() {
 struct CountingProxy {
     port: u16,
     seen: Arc<std::sync::Mutex<Vec<u8>>>,
+    /// Connections accepted and not yet logged.
+    open: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl CountingProxy {
@@ -594,12 +595,18 @@ impl CountingProxy {
         let port = listener.local_addr().unwrap().port();
         let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
         let log = seen.clone();
+        let open = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let still_open = open.clone();
         thread::spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { continue };
                 let log = log.clone();
+                let open = still_open.clone();
+                open.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 thread::spawn(move || {
+                    let done = || open.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
                     let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                        done();
                         return;
                     };
                     let (mut c_read, mut s_write) =
@@ -627,10 +634,11 @@ impl CountingProxy {
                     let mut log = log.lock().unwrap();
                     log.extend_from_slice(&sent);
                     log.push(b'\n');
+                    done();
                 });
             }
         });
-        CountingProxy { port, seen }
+        CountingProxy { port, seen, open }
     }
 
     fn endpoint(&self) -> String {
@@ -676,9 +684,20 @@ fn concurrently(env: &TestEnv, roles: &[String]) -> Vec<BTreeMap<String, String>
         .collect()
 }
 
-/// Waits until the proxy has seen the closing of every connection.
-fn settle() {
-    thread::sleep(Duration::from_millis(300));
+impl CountingProxy {
+    /// Waits until every connection accepted so far has closed and been
+    /// counted (the callers have exited, so each one closes).
+    fn settle(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.open.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            assert!(
+                Instant::now() < deadline,
+                "the proxy still has {} connections open 30 s after the callers exited",
+                self.open.load(std::sync::atomic::Ordering::SeqCst)
+            );
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
 }
 
 #[test]
@@ -690,7 +709,7 @@ fn fifty_concurrent_cold_calls_for_one_role_make_one_assume_role() {
     let started = Instant::now();
     let results = concurrently(&env, &vec!["admin".to_owned(); 50]);
     let took = started.elapsed();
-    settle();
+    proxy.settle();
     let keys: BTreeSet<&str> = results
         .iter()
         .map(|v| v["AWS_ACCESS_KEY_ID"].as_str())
@@ -728,7 +747,7 @@ fn fifty_concurrent_cold_calls_over_five_roles_lose_no_profile() {
     let started = Instant::now();
     let results = concurrently(&env, &roles);
     let took = started.elapsed();
-    settle();
+    proxy.settle();
     eprintln!(
         "50 concurrent calls, five roles: {took:?}; AssumeRole {}×, GetUser {}×",
         proxy.count("AssumeRole"),
@@ -791,7 +810,7 @@ fn concurrent_cold_calls_for_five_roles_look_up_the_identity_once() {
     prefix_config(&env);
     let roles: Vec<String> = (0..10).map(|i| format!("r{}", i % 5)).collect();
     concurrently(&env, &roles);
-    settle();
+    proxy.settle();
     assert_eq!(proxy.count("AssumeRole"), 5);
     assert_eq!(
         proxy.count("GetUser") + proxy.count("GetCallerIdentity"),
@@ -896,17 +915,12 @@ fn refresh_on_a_full_disk(name: &str, full: Full, tmpfs: bool) {
         };
         match Tmpfs::mount(&dir, mode) {
             Ok(m) => mounted = Some(m),
-            Err(e) => {
-                assert!(
-                    std::env::var_os("ASSUME_ROLE_TEST_REQUIRE_TMPFS").is_none(),
-                    "{name}: a tmpfs cannot be mounted here ({e}), and \
-                     ASSUME_ROLE_TEST_REQUIRE_TMPFS is set"
-                );
-                eprintln!(
-                    "{name}: a tmpfs cannot be mounted here ({e}); injecting the write \
-                     failure with RLIMIT_FSIZE instead"
-                );
-            }
+            Err(e) => panic!(
+                "{name}: this test fills a 64 KiB tmpfs to get ENOSPC, and a tmpfs cannot \
+                 be mounted here ({e}): run the tests as root (CI does), or in a container \
+                 with CAP_SYS_ADMIN. The write_error_* tests cover the same paths with \
+                 RLIMIT_FSIZE."
+            ),
         }
     }
     env.write("home/.aws/credentials", kept);

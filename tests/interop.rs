@@ -488,3 +488,111 @@ fn status_reads_the_environment_without_network() {
         describe(&out)
     );
 }
+
+// ------------------------------------------- `ar <TAB>` through the shells' own machinery
+
+/// What bash registered for `ar` (`complete -p ar`), run as bash runs it
+/// on TAB: COMP_LINE, COMP_POINT, COMP_WORDS and COMP_CWORD set, the `-F`
+/// function called with the command, the word and the word before.
+#[test]
+fn bash_completes_ar_through_the_registered_completion() {
+    let env = env_with_known_roles("completer-bash-spec");
+    let script = format!(
+        r#"eval "$({BIN} init bash)"
+spec=$(complete -p ar) || {{ echo "nothing is registered for ar"; exit 3; }}
+printf '%s\n' "$spec"
+read -r -a words <<<"$spec"
+func=""
+for ((i = 0; i < ${{#words[@]}}; i++)); do
+  [[ ${{words[i]}} == -F ]] && func=${{words[i + 1]}}
+done
+[[ -n $func ]] || {{ echo "no -F function in: $spec"; exit 4; }}
+tab() {{
+  COMP_LINE=$1; COMP_POINT=${{#COMP_LINE}}; COMP_TYPE=9; COMP_KEY=9
+  read -r -a COMP_WORDS <<<"$COMP_LINE"
+  [[ $COMP_LINE == *' ' ]] && COMP_WORDS+=("")
+  COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1))
+  COMPREPLY=()
+  "$func" "${{COMP_WORDS[0]}}" "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD - 1]}}"
+  printf '%s\n' "${{COMPREPLY[@]}}" "---"
+}}
+tab 'ar prod-'
+tab 'ar '
+tab 'ar staging '
+"#
+    );
+    let out = run(env
+        .command("bash")
+        .args(["--norc", "--noprofile", "-c", &script]));
+    assert_ok(&out);
+    assert_eq!(stderr(&out), "", "{}", describe(&out));
+    let text = stdout(&out);
+    eprintln!("bash completion for ar:\n{text}");
+    let (spec, replies) = text.split_once('\n').unwrap();
+    assert!(
+        spec.starts_with("complete -F ") && spec.ends_with(" ar"),
+        "{spec}"
+    );
+    assert_eq!(
+        replies,
+        "prod-audit\nprod-cached\nprod-deploy\n---\n\
+         prod-audit\nprod-cached\nprod-deploy\nstaging\n---\n\
+         ---\n",
+        "`ar prod-`, `ar ` and `ar staging ` (nothing after the role)"
+    );
+}
+
+/// `ar prod-d<TAB>` typed into an interactive bash in a terminal (tmux):
+/// readline completes it through whatever the init script registered.
+#[test]
+fn bash_completes_ar_in_a_terminal() {
+    tool("bash");
+    tool("tmux");
+    let env = env_with_known_roles("completer-bash-tty");
+    let rc = env.write(
+        "bashrc",
+        &format!("PS1='READY> '\neval \"$({BIN} init bash)\"\n"),
+    );
+    let socket = env.root().join("tmux.sock");
+    let tmux = |args: &[&str]| {
+        let mut cmd = env.command("tmux");
+        cmd.arg("-S")
+            .arg(&socket)
+            .args(["-f", "/dev/null"])
+            .args(args);
+        run(&mut cmd)
+    };
+    let rc_arg = rc.display().to_string();
+    assert_ok(&tmux(&[
+        "new-session",
+        "-d",
+        "-x",
+        "120",
+        "-y",
+        "20",
+        "bash",
+        "--noprofile",
+        "--rcfile",
+        &rc_arg,
+        "-i",
+    ]));
+    let _server = KillServer(&tmux);
+    let wait_for = |what: &str| {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let text = stdout(&tmux(&["capture-pane", "-p"]));
+            if text.contains(what) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited for {what:?}; screen:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    wait_for("READY>");
+    assert_ok(&tmux(&["send-keys", "ar prod-d", "Tab"]));
+    let text = wait_for("ar prod-deploy");
+    eprintln!("bash> ar prod-d<TAB>\n{}", text.trim_end());
+}

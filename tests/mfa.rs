@@ -356,3 +356,36 @@ want "AWS_ACCESS_KEY_ID=ASIA"
     assert_eq!(stderr(&output), "", "{}", describe(&output));
     assert_eq!(mfa.assume_roles(), 4);
 }
+
+/// Three rejected codes end the call: no fourth prompt, one line naming the
+/// device, exit 1, nothing written.
+#[test]
+fn terminal_prompt_gives_up_after_three_rejected_codes() {
+    let mfa = setup("mfa-tty-three", true);
+    let output = expect(
+        &mfa,
+        r#"spawn $env(AR) --role admin
+want "MFA code for $env(SERIAL): "
+send "000001\r"
+want "not accepted. MFA code for $env(SERIAL): "
+send "000002\r"
+want "not accepted. MFA code for $env(SERIAL): "
+send "000003\r"
+expect {
+    -ex "not accepted" { puts "\n<<asked for a fourth code>>"; exit 92 }
+    -ex "cannot assume" {}
+    timeout { puts "\n<<timed out waiting for the failure>>"; exit 90 }
+    eof { puts "\n<<eof before the failure line>>"; exit 91 }
+}
+"#,
+        &[],
+    );
+    let transcript = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{transcript}");
+    assert!(
+        transcript.contains(&format!("with MFA device {}", mfa.serial)),
+        "{transcript}"
+    );
+    assert_eq!(mfa.assume_roles(), 3, "one call per code");
+    assert_nothing_written(&mfa.env);
+}

@@ -263,3 +263,57 @@ fn a_users_own_profile_named_like_a_role_profile_is_kept() {
         format!("arn:aws:sts::123456789012:assumed-role/other/{}", user.name)
     );
 }
+
+/// A cross-account role's ExternalId reaches STS from each place it can be
+/// set: the flag, `external_id` in assume-role.yaml, and the profile in
+/// ~/.aws/config. STS is tests/support/fake_sts.py, which denies
+/// AssumeRole, as AWS does, unless ExternalId is the role's (moto ignores
+/// it); IAM (for the session name) is moto.
+#[test]
+fn external_id_is_sent_to_sts_from_flag_config_and_profile() {
+    const ID: &str = "ext-Id-7781";
+    let user = moto().create_user("sec-external-id");
+    let sts = FakeSts::start_with("123456", &["--no-mfa", "--external-id", ID]);
+    let env = TestEnv::new()
+        .with_user(&user)
+        .endpoint(&moto().endpoint())
+        .set_env("AWS_ENDPOINT_URL_STS", &sts.endpoint());
+    env.write(
+        "home/.aws/config",
+        &format!("[profile partner]\nrole_arn = {PREFIX}partner\nexternal_id = {ID}\n"),
+    );
+    let assume = |args: &[&str]| run(env.cmd().args(args));
+
+    // Without it, the role is denied: the test can fail.
+    let line = failure_line(&assume(&["--role", &format!("{PREFIX}vendor")]), 1);
+    assert!(line.contains("AccessDenied"), "{line}");
+    let line = failure_line(
+        &assume(&[
+            "--role",
+            &format!("{PREFIX}vendor"),
+            "--external-id",
+            "wrong",
+        ]),
+        1,
+    );
+    assert!(line.contains("AccessDenied"), "{line}");
+    assert_eq!(sts.count("AssumeRole"), 2);
+
+    let out = assume(&["--role", &format!("{PREFIX}vendor"), "--external-id", ID]);
+    assert_ok(&out);
+    assert!(
+        stdout(&out).contains("AWS_ACCESS_KEY_ID=ASIA"),
+        "{}",
+        describe(&out)
+    );
+
+    // The profile's, before a role_prefix would take the name.
+    assert_ok(&assume(&["--role", "partner"]));
+
+    env.write(
+        "home/.aws/assume-role.yaml",
+        &format!("role_prefix: {PREFIX}\nexternal_id: {ID}\n"),
+    );
+    assert_ok(&assume(&["--role", "supplier"]));
+    assert_eq!(sts.count("AssumeRole"), 5, "each one a call of its own");
+}

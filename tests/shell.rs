@@ -1805,3 +1805,130 @@ fn bash_init_with_a_reserved_cmd_name_leaves_the_integration_working() {
     assert_eq!(t.out("switch"), "rc=0\n");
     assert_eq!(t.var("as-admin", "ASSUME_ROLE_ARN"), Some(role("admin")));
 }
+
+// ---------------------------------------------------------------------------
+// What a prompt costs: every process the shell starts, counted by strace
+
+/// The `strace` binary; the test fails when it is not installed.
+fn strace_bin() -> &'static str {
+    need("strace");
+    "strace"
+}
+
+/// Process creation as strace logs it: `execve(`, or a fork-like call that
+/// is not a thread (`clone` without CLONE_THREAD, `fork`, `vfork`).
+fn starts_a_process(line: &str) -> bool {
+    let call =
+        |name: &str| line.contains(&format!(" {name}(")) || line.contains(&format!("]{name}("));
+    if call("execve") || call("execveat") || call("fork") || call("vfork") {
+        return true;
+    }
+    (call("clone") || call("clone3")) && !line.contains("CLONE_THREAD")
+}
+
+/// Runs a session in `sh` under `strace -f`: set up (init, `ar admin`, a
+/// `cd`), then `prompts` prompts in the same directory between two marker
+/// files. Returns the lines of strace's log, between the markers, that
+/// start a process: the steady state's cost.
+fn processes_per_idle_prompts(sh: Sh, prompts: usize) -> Vec<String> {
+    let (_, env) = user_env("prompt-cost", sh, "");
+    fs::create_dir(env.work().join("sub")).unwrap();
+    let begin = env.root().join("ar-mark-begin");
+    let end = env.root().join("ar-mark-end");
+    // `true` and `:` are builtins in all three shells: opening the file
+    // for the redirection is the marker, and starts no process.
+    let touch = |path: &Path| match sh {
+        Sh::Fish => format!("true > '{}'", path.display()),
+        _ => format!(": > '{}'", path.display()),
+    };
+    let mut session = Session::new(sh, &env);
+    session
+        .step("init", &sh.init(""))
+        .step("admin", "ar admin")
+        .step("cd", "cd sub")
+        .show("role", &["ASSUME_ROLE_ARN"])
+        .step("warm", &sh.prompts(2))
+        .step("begin", &touch(&begin))
+        .step("idle", &sh.prompts(prompts))
+        .step("end-mark", &touch(&end));
+    let script = session.script.clone() + &marker(sh, "end");
+    let log = env.root().join("strace.log");
+    let shell = sh.command(&env);
+    let mut cmd = env.command(strace_bin());
+    cmd.args(["-f", "-qq", "-o"])
+        .arg(&log)
+        .args([
+            "-e",
+            "trace=execve,execveat,clone,clone3,fork,vfork,openat",
+            "--",
+        ])
+        .arg(shell.get_program())
+        .args(shell.get_args());
+    let output = run_with_input(&mut cmd, &script);
+    let transcript = Transcript::parse(&session, &output);
+    assert!(
+        output.status.success(),
+        "{transcript}\n{}",
+        describe(&output)
+    );
+    transcript.quiet_but(&[]);
+    assert_eq!(
+        transcript.var("role", "ASSUME_ROLE_ARN"),
+        Some(role("admin")),
+        "{transcript}"
+    );
+    let text = fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let at = |path: &Path| {
+        let needle = format!("\"{}\"", path.display());
+        lines
+            .iter()
+            .position(|l| l.contains("openat(") && l.contains(&needle))
+            .unwrap_or_else(|| panic!("strace never saw {needle} opened:\n{text}"))
+    };
+    let (from, to) = (at(&begin), at(&end));
+    assert!(from < to, "markers out of order:\n{text}");
+    // The log between the markers must show the shell at work: the test
+    // counts in the right place (the setup steps did start processes).
+    assert!(
+        lines[..from].iter().any(|l| starts_a_process(l)),
+        "strace saw no process at all, so it counts nothing:\n{text}"
+    );
+    lines[from..to]
+        .iter()
+        .filter(|l| starts_a_process(l))
+        .map(|l| (*l).to_owned())
+        .collect()
+}
+
+fn prompt_starts_no_process(sh: Sh) {
+    const PROMPTS: usize = 20;
+    let started = processes_per_idle_prompts(sh, PROMPTS);
+    eprintln!(
+        "{}: {} processes in {PROMPTS} steady-state prompts",
+        sh.name(),
+        started.len()
+    );
+    assert!(
+        started.is_empty(),
+        "{}: {PROMPTS} prompts in the steady state started {} processes:\n{}",
+        sh.name(),
+        started.len(),
+        started.join("\n")
+    );
+}
+
+#[test]
+fn bash_prompt_starts_no_process() {
+    prompt_starts_no_process(Sh::Bash);
+}
+
+#[test]
+fn zsh_prompt_starts_no_process() {
+    prompt_starts_no_process(Sh::Zsh);
+}
+
+#[test]
+fn fish_prompt_starts_no_process() {
+    prompt_starts_no_process(Sh::Fish);
+}

@@ -366,10 +366,17 @@ pub struct FakeSts {
 impl FakeSts {
     /// Starts the fake; AssumeRole succeeds only with TokenCode `good_code`.
     pub fn start(good_code: &str) -> FakeSts {
+        FakeSts::start_with(good_code, &[])
+    }
+
+    /// As [`FakeSts::start`], with more of fake_sts.py's options
+    /// (`--no-mfa`, `--external-id ID`, `--lifetime SECONDS`).
+    pub fn start_with(good_code: &str, options: &[&str]) -> FakeSts {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/fake_sts.py");
         let mut child = Command::new(venv_bin("python"))
             .arg(script)
             .args(["--good-code", good_code])
+            .args(options)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .spawn()

@@ -5,7 +5,11 @@ moto's STS accepts any MFA code; this fake accepts exactly one (--good-code)
 and answers like AWS otherwise. It speaks the real wire format: form-encoded
 POST bodies in, XML out.
 
-Usage: fake_sts.py --good-code CODE
+Usage: fake_sts.py --good-code CODE [--no-mfa] [--external-id ID] [--lifetime SECONDS]
+--no-mfa: AssumeRole needs no MFA (a code, if sent, must still be good).
+--external-id: AssumeRole is denied, as AWS denies it, unless ExternalId is ID.
+--lifetime: credentials expire SECONDS from now, whatever was asked (as AWS
+caps a chained role's session at one hour).
 Prints PORT=NNNN on stdout once listening on 127.0.0.1.
 GET /_count returns {"Action": requests_received, ...} as JSON.
 Standard library only.
@@ -48,7 +52,8 @@ def validation_error(message):
     return StsError(400, "ValidationError", message)
 
 
-def assume_role(params, good_code):
+def assume_role(params, server):
+    good_code = server.good_code
     role_arn = params.get("RoleArn", "")
     session = params.get("RoleSessionName", "")
     if not role_arn or not session:
@@ -73,17 +78,21 @@ def assume_role(params, good_code):
         raise validation_error("Request ARN is invalid")
     account, role_name = match.groups()
 
+    denied = f"User: {CALLER_ARN} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
+    if server.external_id is not None and params.get("ExternalId") != server.external_id:
+        raise StsError(403, "AccessDenied", denied)
     code = params.get("TokenCode")
     if code is not None and code != good_code:
         raise StsError(403, "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code. ")
-    if code is None or not params.get("SerialNumber"):
+    if not server.no_mfa and (code is None or not params.get("SerialNumber")):
         raise StsError(
             403,
             "AccessDenied",
             f"User: {CALLER_ARN} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
         )
 
-    expiration = datetime.now(timezone.utc) + timedelta(seconds=int(duration))
+    lifetime = server.lifetime if server.lifetime is not None else int(duration)
+    expiration = datetime.now(timezone.utc) + timedelta(seconds=lifetime)
     secret = "".join(secrets.choice(BASE64_CHARS) for _ in range(40))
     token = "FwoGZXIvYXdzE" + base64.b64encode(secrets.token_bytes(300)).decode()
     return (
@@ -102,7 +111,7 @@ def assume_role(params, good_code):
     )
 
 
-def get_caller_identity(_params, _good_code):
+def get_caller_identity(_params, _server):
     return (
         "<GetCallerIdentityResult>"
         f"<Arn>{CALLER_ARN}</Arn>"
@@ -147,7 +156,7 @@ class Handler(BaseHTTPRequestHandler):
                 raise StsError(403, "MissingAuthenticationToken", "Request is missing Authentication Token")
             if action not in ACTIONS:
                 raise StsError(400, "InvalidAction", f"Could not find operation {action} for version 2011-06-15")
-            result = ACTIONS[action](params, self.server.good_code)
+            result = ACTIONS[action](params, self.server)
         except StsError as e:
             self.reply(
                 e.status,
@@ -182,11 +191,17 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--good-code", required=True, help="the only MFA code AssumeRole accepts")
+    parser.add_argument("--no-mfa", action="store_true", help="AssumeRole needs no MFA")
+    parser.add_argument("--external-id", help="the only ExternalId AssumeRole accepts")
+    parser.add_argument("--lifetime", type=int, help="seconds until issued credentials expire")
     args = parser.parse_args()
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     server.good_code = args.good_code
+    server.no_mfa = args.no_mfa
+    server.external_id = args.external_id
+    server.lifetime = args.lifetime
     server.counts = {}
     server.lock = threading.Lock()
     print(f"PORT={server.server_address[1]}", flush=True)
