@@ -218,10 +218,7 @@ fn exec_of_a_missing_command_is_127_with_a_message() {
         line.starts_with("assume-role: ") && line.contains("`no-such-command-xyz`"),
         "{line}"
     );
-    assert!(
-        line.contains("No such file or directory"),
-        "{line}"
-    );
+    assert!(line.contains("No such file or directory"), "{line}");
 }
 
 #[test]
