@@ -10,7 +10,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::Once;
 use std::time::{Duration, SystemTime};
 
@@ -944,4 +944,68 @@ fn usage_error_is_exit_2() {
         "{err}"
     );
     assert!(!env.cache_dir().exists());
+}
+
+#[test]
+fn print_mode_zsh_is_exactly_the_statements_and_evaluates_to_the_same_values() {
+    let (_, env) = prefixed("print-zsh");
+    let vars = print_vars::<Vars>(&env, &["--role", "admin"]);
+    let output = ar(&env, &["--role", "admin", "--format", "zsh"]);
+    assert_ok(&output);
+    assert_eq!(stderr(&output), "", "{}", describe(&output));
+    // No value here needs more than the outer quotes.
+    let mut want = String::from("unset -v AWS_DEFAULT_PROFILE\n");
+    for (k, v) in &vars {
+        want += &format!("export {k}='{v}'\n");
+    }
+    assert_eq!(stdout(&output), want);
+
+    let script = format!(
+        r#"AWS_PROFILE=stale AWS_DEFAULT_PROFILE=stale
+eval "$("$AR" --role admin --format zsh)" || exit 9
+printf '%s\n' {} "${{AWS_PROFILE-unset}}" "${{AWS_DEFAULT_PROFILE-unset}}"
+env | grep -c '^AWS_ACCESS_KEY_ID='"#,
+        shell_refs(&vars, |name| format!("\"${name}\""))
+    );
+    let output = run(env
+        .command("zsh")
+        .args(["-f", "-c", &script])
+        .env("AR", env!("CARGO_BIN_EXE_assume-role")));
+    assert_ok(&output);
+    assert_eq!(stderr(&output), "", "{}", describe(&output));
+    assert_eq!(stdout(&output), expected_values(&vars));
+}
+
+/// PowerShell cannot run here: the statements are pinned exactly, and
+/// parsed with tree-sitter's PowerShell grammar (tests/support/ps_parse.py),
+/// whose decoded values must be the print-mode values.
+#[test]
+fn print_mode_powershell_is_exactly_the_statements_and_parses_to_the_same_values() {
+    let (_, env) = prefixed("print-powershell");
+    let vars = print_vars::<Vars>(&env, &["--role", "admin"]);
+    let output = ar(&env, &["--role", "admin", "--format", "powershell"]);
+    assert_ok(&output);
+    assert_eq!(stderr(&output), "", "{}", describe(&output));
+    let mut want = String::from(
+        "Remove-Item -LiteralPath 'Env:/AWS_DEFAULT_PROFILE' -ErrorAction SilentlyContinue; \
+         Remove-Variable -Name 'AWS_DEFAULT_PROFILE' -Scope Global -ErrorAction SilentlyContinue\n",
+    );
+    for (k, v) in &vars {
+        want += &format!("$env:{k} = '{v}'\n");
+    }
+    let text = stdout(&output);
+    assert_eq!(text, want);
+
+    let file = env.write("print.ps1", &text);
+    let parsed = run(Command::new(venv_bin("python"))
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/ps_parse.py"))
+        .arg("assignments")
+        .arg(&file));
+    assert_ok(&parsed);
+    let list: Vec<(Option<String>, String)> = serde_json::from_str(&stdout(&parsed)).unwrap();
+    let assigned: Vars = list
+        .into_iter()
+        .filter_map(|(name, value)| Some((name?, value)))
+        .collect();
+    assert_eq!(assigned, vars);
 }

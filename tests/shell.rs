@@ -1932,3 +1932,68 @@ fn zsh_prompt_starts_no_process() {
 fn fish_prompt_starts_no_process() {
     prompt_starts_no_process(Sh::Fish);
 }
+
+// ---------------------------------------------------------------------------
+// zsh linted as zsh; PowerShell pinned by snapshots
+
+#[test]
+fn zsh_n_is_clean_on_the_zsh_init() {
+    need("zsh");
+    let env = TestEnv::new();
+    let check = |script: &str| {
+        let file = env.write("check.zsh", script);
+        run(env.command("zsh").args(["-f", "-n"]).arg(file))
+    };
+    // The check can fail.
+    let broken = check("if true; then\necho missing fi\n");
+    assert!(!broken.status.success() && !broken.stderr.is_empty());
+    for flags in FLAG_SETS {
+        let out = check(&init_output(&env, "zsh", flags));
+        assert!(
+            out.status.success() && out.stdout.is_empty() && out.stderr.is_empty(),
+            "zsh -n on `init zsh {}`:\n{}",
+            flags.join(" "),
+            describe(&out)
+        );
+    }
+}
+
+/// `init powershell` with each option set is exactly the snapshot in
+/// tests/snapshots/ (the binary's path written as `__BIN__`). PowerShell
+/// cannot run here, so a change to what it is given must be seen and
+/// reviewed: ASSUME_ROLE_UPDATE_SNAPSHOTS=1 rewrites the files.
+#[test]
+fn powershell_init_matches_its_snapshots() {
+    let env = TestEnv::new();
+    let update = std::env::var_os("ASSUME_ROLE_UPDATE_SNAPSHOTS").is_some();
+    let quoted_bin = format!("'{}'", BIN.replace('\'', "''"));
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    for (flags, file) in [
+        (&[][..], "init-powershell.ps1"),
+        (&["--no-hook"][..], "init-powershell-no-hook.ps1"),
+        (&["--cmd", "awsr"][..], "init-powershell-cmd-awsr.ps1"),
+    ] {
+        let got = init_output(&env, "powershell", flags);
+        assert!(got.contains(&quoted_bin), "{got}");
+        let got = got.replace(&quoted_bin, "'__BIN__'");
+        let path = dir.join(file);
+        if update {
+            fs::create_dir_all(&dir).unwrap();
+            fs::write(&path, &got).unwrap();
+        }
+        let want = fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; run ASSUME_ROLE_UPDATE_SNAPSHOTS=1 cargo test --test shell \
+                 powershell_init_matches_its_snapshots, then review and commit it",
+                path.display()
+            )
+        });
+        assert!(
+            got == want,
+            "`init powershell {}` differs from {}: review the change, then rerun with \
+             ASSUME_ROLE_UPDATE_SNAPSHOTS=1\n--- got ---\n{got}",
+            flags.join(" "),
+            path.display()
+        );
+    }
+}

@@ -1,0 +1,72 @@
+# assume-role shell integration for PowerShell (7.2+):
+#   Invoke-Expression (& { (assume-role init powershell | Out-String) })
+# The function `awsr` switches this session between roles; the location
+# and prompt hooks follow the nearest trusted assume-role.yaml and refresh
+# credentials. What the binary prints is quoted for PowerShell by the binary.
+
+$global:__ar_bin = '__BIN__'
+
+# Runs the binary with the saved state; evaluates what it prints on success.
+function global:__ar_call {
+    $orig = Get-Variable -Name __ar_orig -Scope Global -ValueOnly -ErrorAction SilentlyContinue
+    $state = Get-Variable -Name __ar_state -Scope Global -ValueOnly -ErrorAction SilentlyContinue
+    $env:__AR_ORIG = $orig
+    $env:__AR_STATE = $state
+    try {
+        $out = & $global:__ar_bin @args | Out-String
+        $ok = $LASTEXITCODE -eq 0
+    } finally {
+        Remove-Item -LiteralPath 'Env:/__AR_ORIG', 'Env:/__AR_STATE' -ErrorAction SilentlyContinue
+    }
+    if ($ok -and $out) { Invoke-Expression -Command $out }
+    $ok
+}
+
+function global:awsr {
+    if ($args.Count -eq 0) {
+        & $global:__ar_bin status
+    } elseif ($args[0] -in '-u', '--unset') {
+        $null = __ar_call __shell powershell restore
+    } elseif ($args[0] -in '-h', '--help') {
+        'usage: awsr ROLE [OPTIONS] | awsr -u | awsr'
+    } else {
+        if (-not (__ar_call __shell powershell switch @args)) { $global:LASTEXITCODE = 1 }
+    }
+}
+
+# Completes role names (local files only: `assume-role roles`).
+Register-ArgumentCompleter -CommandName awsr -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+    & $global:__ar_bin roles 2>$null | Where-Object { $_ -like "$wordToComplete*" } |
+        ForEach-Object { [System.Management.Automation.CompletionResult]::new($_, $_, 'ParameterValue', $_) }
+}
+
+# BEGIN HOOK
+# Steady state: same location and fresh credentials cost two comparisons and
+# no process.
+function global:__ar_hook {
+    $saved = Get-Variable -Name LASTEXITCODE -Scope Global -ValueOnly -ErrorAction SilentlyContinue
+    $here = $ExecutionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath
+    $pwdSeen = Get-Variable -Name __ar_pwd -Scope Global -ValueOnly -ErrorAction SilentlyContinue
+    $due = Get-Variable -Name __ar_refresh_at -Scope Global -ValueOnly -ErrorAction SilentlyContinue
+    $now = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
+    if ($pwdSeen -ne $here -or ($due -and $now -ge [long]$due)) {
+        $global:__ar_pwd = $here
+        $null = __ar_call __shell powershell hook
+    }
+    $global:LASTEXITCODE = $saved
+}
+
+if (-not (Get-Variable -Name __ar_hooked -Scope Global -ErrorAction SilentlyContinue)) {
+    $global:__ar_hooked = $true
+    $action = [EventHandler[System.Management.Automation.LocationChangedEventArgs]] { __ar_hook }
+    $ExecutionContext.InvokeCommand.LocationChangedAction = [Delegate]::Combine(
+        $ExecutionContext.InvokeCommand.LocationChangedAction, $action)
+    $global:__ar_prompt = $function:prompt
+    function global:prompt {
+        __ar_hook
+        & $global:__ar_prompt
+    }
+}
+__ar_hook
+# END HOOK
