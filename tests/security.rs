@@ -317,3 +317,97 @@ fn external_id_is_sent_to_sts_from_flag_config_and_profile() {
     assert_ok(&assume(&["--role", "supplier"]));
     assert_eq!(sts.count("AssumeRole"), 5, "each one a call of its own");
 }
+
+/// The trust of each project file, as `status --json` reports it.
+fn trust_of(env: &TestEnv, dir: &str) -> Vec<(String, String)> {
+    let out = run(env
+        .cmd()
+        .arg("status")
+        .arg("--json")
+        .current_dir(env.root().join(dir)));
+    assert_ok(&out);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    json["config_files"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no config_files: {json}"))
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_owned(),
+                f["trust"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// allow records a file's path and the SHA-256 of its content, in a 0600
+/// store: an edit revokes it, deny blocks it, allowing again restores it;
+/// another project's file is never trusted along with it.
+#[test]
+fn trust_follows_allow_edit_deny_and_allow_again() {
+    use sha2::Digest;
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    let a = env.write("work/a/assume-role.yaml", "role: deploy\n");
+    env.write("work/b/assume-role.yaml", "role: deploy\n");
+    let one = |dir: &str| {
+        let files = trust_of(&env, dir);
+        assert_eq!(files.len(), 1, "{files:?}");
+        files[0].1.clone()
+    };
+    let trust = |verb: &str, dir: &str| {
+        let out = run(env.cmd().arg(verb).arg(env.root().join(dir)));
+        assert_ok(&out);
+        stderr(&out)
+    };
+    assert_eq!(one("work/a"), "not trusted");
+
+    let said = trust("allow", "work/a");
+    assert_eq!(said, format!("assume-role: trusted {}\n", a.display()));
+    assert_eq!(one("work/a"), "trusted");
+    assert_eq!(one("work/b"), "not trusted", "b trusted along with a");
+    let store = env.root().join("data/assume-role/trust.json");
+    let mode = fs::metadata(&store).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "trust store mode {mode:o}");
+    let recorded: serde_json::Value = serde_json::from_slice(&fs::read(&store).unwrap()).unwrap();
+    let sha: String = sha2::Sha256::digest(b"role: deploy\n")
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        recorded["allowed"][a.to_str().unwrap()],
+        serde_json::Value::String(sha),
+        "{recorded}"
+    );
+
+    fs::write(&a, "role: deploy\n# edited\n").unwrap();
+    assert_eq!(one("work/a"), "changed since allowed");
+    trust("allow", "work/a");
+    assert_eq!(one("work/a"), "trusted");
+
+    let said = trust("deny", "work/a");
+    assert_eq!(said, format!("assume-role: blocked {}\n", a.display()));
+    assert_eq!(one("work/a"), "blocked");
+    trust("allow", "work/a");
+    assert_eq!(one("work/a"), "trusted");
+    assert_eq!(one("work/b"), "not trusted");
+}
+
+/// A trust store that cannot be read is an error naming it, never an
+/// empty store (which would forget every deny).
+#[test]
+fn an_unreadable_or_corrupt_trust_store_is_one_line_naming_it() {
+    let env = TestEnv::new();
+    env.write("work/assume-role.yaml", "role: deploy\n");
+    let store = env.root().join("data/assume-role/trust.json");
+    fs::create_dir_all(&store).unwrap();
+    let line = failure_line(&run(env.cmd().arg("allow")), 1);
+    assert!(line.contains(&store.display().to_string()), "{line}");
+    fs::remove_dir(&store).unwrap();
+    fs::write(&store, "{not json").unwrap();
+    let line = failure_line(&run(env.cmd().arg("deny")), 1);
+    assert!(
+        line.contains(&store.display().to_string()) && line.contains("corrupt"),
+        "{line}"
+    );
+}
