@@ -394,16 +394,28 @@ fn trust_follows_allow_edit_deny_and_allow_again() {
 }
 
 /// A trust store that cannot be read is an error naming it, never an
-/// empty store (which would forget every deny).
+/// empty store that `allow` would then write over (forgetting every deny).
+/// A link to itself cannot be read (ELOOP) but could be replaced.
 #[test]
 fn an_unreadable_or_corrupt_trust_store_is_one_line_naming_it() {
     let env = TestEnv::new();
     env.write("work/assume-role.yaml", "role: deploy\n");
     let store = env.root().join("data/assume-role/trust.json");
-    fs::create_dir_all(&store).unwrap();
+    fs::create_dir_all(store.parent().unwrap()).unwrap();
+    symlink("trust.json", &store).unwrap();
     let line = failure_line(&run(env.cmd().arg("allow")), 1);
-    assert!(line.contains(&store.display().to_string()), "{line}");
-    fs::remove_dir(&store).unwrap();
+    assert!(
+        line.contains(&store.display().to_string()) && line.contains("cannot read"),
+        "{line}"
+    );
+    assert!(
+        fs::symlink_metadata(&store)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the unreadable store was written over"
+    );
+    fs::remove_file(&store).unwrap();
     fs::write(&store, "{not json").unwrap();
     let line = failure_line(&run(env.cmd().arg("deny")), 1);
     assert!(
