@@ -115,8 +115,7 @@ fn is_role_profile(profile: &str, role: &str) -> bool {
     };
     let config = env::current_dir()
         .ok()
-        .and_then(|dir| crate::config::read_sources(&dir, None).ok())
-        .and_then(|sources| crate::config::Config::from_sources(&sources, false).ok())
+        .and_then(|dir| crate::config::Config::load(&dir, None).ok())
         .unwrap_or_default();
     let default = crate::config::Config::default();
     let names = [&config, &default].map(|c| crate::resolve::profile_name(c, &arn).ok());

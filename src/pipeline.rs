@@ -41,9 +41,14 @@ pub fn assume(args: &RoleOptions) -> Result<Assumed> {
     assume_in(&current_dir()?, args)
 }
 
-/// As [`assume`], with the configuration that applies in `dir`.
+/// As [`assume`], with the configuration that applies in `dir` (its
+/// warnings are dropped: callers that show them load it themselves).
 pub fn assume_in(dir: &std::path::Path, args: &RoleOptions) -> Result<Assumed> {
-    let config = Config::load(dir, args.config.as_deref())?;
+    assume_with(Config::load(dir, args.config.as_deref())?, args)
+}
+
+/// As [`assume`], with `config` already loaded.
+pub fn assume_with(config: Config, args: &RoleOptions) -> Result<Assumed> {
     let role = match (&args.role, &config.role) {
         (Some(role), _) => role.clone(),
         (None, Some((role, _))) => role.clone(),

@@ -1,6 +1,11 @@
-//! Which `assume-role.yaml` files may make a shell assume a role, as direnv
-//! does it: `allow` records the file's absolute path and the SHA-256 of its
-//! content (an edit revokes trust); `deny` blocks the path.
+//! Which project `assume-role.yaml` files may take effect, as direnv and
+//! mise do it: `allow` records the file's absolute path and the SHA-256 of
+//! its content (an edit revokes trust); `deny` blocks the path. Paths under
+//! a prefix in `ASSUME_ROLE_TRUSTED_PATHS` (colon-separated, for CI) are
+//! trusted too, unless blocked.
+//!
+//! The store is one JSON file, changed under a lock and replaced
+//! atomically, so that concurrent `allow` and `deny` lose nothing.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -11,6 +16,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::aws_files::write_atomic;
+
+/// Trusted path prefixes, colon-separated.
+pub const TRUSTED_PATHS_VAR: &str = "ASSUME_ROLE_TRUSTED_PATHS";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trust {
@@ -35,9 +43,8 @@ fn store_path() -> Result<PathBuf> {
     Ok(dir.join("assume-role").join("trust.json"))
 }
 
-fn load() -> Result<Store> {
-    let path = store_path()?;
-    match fs::read(&path) {
+fn load(path: &Path) -> Result<Store> {
+    match fs::read(path) {
         Ok(bytes) => serde_json::from_slice(&bytes).with_context(|| {
             format!(
                 "{} is corrupt; delete it and allow your files again",
@@ -49,11 +56,15 @@ fn load() -> Result<Store> {
     }
 }
 
-fn save(store: &Store) -> Result<()> {
+/// Changes the store under its lock: read, change, replace atomically.
+fn update(change: impl FnOnce(&mut Store)) -> Result<()> {
     let path = store_path()?;
     let dir = path.parent().expect("the store is in a folder");
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    write_atomic(&path, &serde_json::to_vec_pretty(store)?, 0o600)
+    let _lock = crate::cache::lock(&dir.join("trust.lock"))?;
+    let mut store = load(&path)?;
+    change(&mut store);
+    write_atomic(&path, &serde_json::to_vec_pretty(&store)?, 0o600)
 }
 
 /// SHA-256 of `bytes`, in hex.
@@ -83,35 +94,73 @@ fn real(file: &Path) -> Result<PathBuf> {
     Ok(dir.join(name))
 }
 
-/// How far `file`, whose content is `content`, is trusted.
-pub fn state(file: &Path, content: &[u8]) -> Result<Trust> {
-    let file = &real(file)?;
-    let store = load()?;
-    if store.denied.contains_key(file) {
-        return Ok(Trust::Denied);
-    }
-    Ok(match store.allowed.get(file) {
-        Some(hash) if *hash == digest(content) => Trust::Allowed,
-        Some(_) => Trust::Changed,
-        None => Trust::Unknown,
-    })
+/// The prefixes of `ASSUME_ROLE_TRUSTED_PATHS`, absolute ones only, by
+/// real path where they exist.
+fn trusted_prefixes() -> Vec<PathBuf> {
+    let Some(value) = std::env::var_os(TRUSTED_PATHS_VAR) else {
+        return Vec::new();
+    };
+    std::env::split_paths(&value)
+        .filter(|p| p.is_absolute())
+        .map(|p| p.canonicalize().unwrap_or(p))
+        .collect()
 }
 
-/// Trusts `file` as it is now.
-pub fn allow(file: &Path) -> Result<()> {
-    let file = &real(file)?;
-    let mut store = load()?;
-    store.denied.remove(file);
-    let content = fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    store.allowed.insert(file.to_path_buf(), digest(&content));
-    save(&store)
+/// Tells how far files are trusted, reading the store once, and only when
+/// there is a file to check.
+#[derive(Default)]
+pub struct Checker {
+    store: Option<Store>,
+    prefixes: Option<Vec<PathBuf>>,
+}
+
+impl Checker {
+    pub fn new() -> Checker {
+        Checker::default()
+    }
+
+    /// How far `file`, whose content is `content`, is trusted.
+    pub fn state(&mut self, file: &Path, content: &[u8]) -> Result<Trust> {
+        let file = &real(file)?;
+        let store = match &mut self.store {
+            Some(store) => store,
+            none => none.insert(load(&store_path()?)?),
+        };
+        if store.denied.contains_key(file) {
+            return Ok(Trust::Denied);
+        }
+        let prefixes = self.prefixes.get_or_insert_with(trusted_prefixes);
+        if prefixes.iter().any(|p| file.starts_with(p)) {
+            return Ok(Trust::Allowed);
+        }
+        Ok(match store.allowed.get(file) {
+            Some(hash) if *hash == digest(content) => Trust::Allowed,
+            Some(_) => Trust::Changed,
+            None => Trust::Unknown,
+        })
+    }
+}
+
+/// How far `file`, whose content is `content`, is trusted.
+pub fn state(file: &Path, content: &[u8]) -> Result<Trust> {
+    Checker::new().state(file, content)
+}
+
+/// Trusts `file` with `content`, as it was read.
+pub fn allow(file: &Path, content: &[u8]) -> Result<()> {
+    let file = real(file)?;
+    let hash = digest(content);
+    update(|store| {
+        store.denied.remove(&file);
+        store.allowed.insert(file, hash);
+    })
 }
 
 /// Blocks `file`, whatever its content.
 pub fn deny(file: &Path) -> Result<()> {
-    let file = &real(file)?;
-    let mut store = load()?;
-    store.allowed.remove(file);
-    store.denied.insert(file.to_path_buf(), String::new());
-    save(&store)
+    let file = real(file)?;
+    update(|store| {
+        store.allowed.remove(&file);
+        store.denied.insert(file, String::new());
+    })
 }

@@ -43,9 +43,13 @@ fn moto() -> &'static Moto {
 }
 
 /// A fresh moto user `name` and an environment that uses it against moto.
+/// Project files under work/ are trusted (ASSUME_ROLE_TRUSTED_PATHS).
 fn user_env(name: &str) -> (User, TestEnv) {
     let user = moto().create_user(name);
-    let env = TestEnv::new().with_user(&user).endpoint(&moto().endpoint());
+    let env = TestEnv::new()
+        .with_user(&user)
+        .endpoint(&moto().endpoint())
+        .trusting_work();
     (user, env)
 }
 
@@ -922,6 +926,7 @@ fn write_credentials_file_false_writes_nothing() {
 fn no_base_credentials_is_one_line_and_nothing_written() {
     let env = TestEnv::new()
         .endpoint(&moto().endpoint())
+        .trusting_work()
         .set_env("ASSUME_ROLE_TIMEOUT", "10s");
     env.write("work/assume-role.yaml", &format!("role_prefix: {PREFIX}\n"));
     let output = ar(&env, &["--role", "admin"]);

@@ -64,7 +64,10 @@ fn prefix_config(env: &TestEnv) {
 /// `role_prefix` configured.
 fn user_env(name: &str) -> (User, TestEnv) {
     let user = moto().create_user(name);
-    let env = TestEnv::new().with_user(&user).endpoint(&moto().endpoint());
+    let env = TestEnv::new()
+        .trusting_work()
+        .with_user(&user)
+        .endpoint(&moto().endpoint());
     prefix_config(&env);
     (user, env)
 }
@@ -241,6 +244,7 @@ fn stopped_sts_times_out_cold_calls_while_cache_hits_still_work() {
     let moto = Moto::start();
     let user = moto.create_user("stopped");
     let env = TestEnv::new()
+        .trusting_work()
         .with_user(&user)
         .endpoint(&moto.endpoint())
         .set_env("ASSUME_ROLE_TIMEOUT", "2s");
@@ -248,6 +252,7 @@ fn stopped_sts_times_out_cold_calls_while_cache_hits_still_work() {
     env.write("home/.aws/credentials", "[default]\nregion = eu-west-1\n");
     // Another user of the same identity, whose cache is still cold.
     let cold = TestEnv::new()
+        .trusting_work()
         .with_user(&user)
         .endpoint(&moto.endpoint())
         .set_env("ASSUME_ROLE_TIMEOUT", "2s");
@@ -325,6 +330,7 @@ fn unreachable_sts_is_one_line_and_nothing_written() {
     // Nothing listens on port 9 (discard): connection refused at once.
     let user = moto().create_user("unreachable");
     let env = TestEnv::new()
+        .trusting_work()
         .with_user(&user)
         .endpoint("http://127.0.0.1:9")
         .set_env("ASSUME_ROLE_TIMEOUT", "2s");
@@ -706,7 +712,10 @@ impl CountingProxy {
 fn fifty_concurrent_cold_calls_for_one_role_make_one_assume_role() {
     let user = moto().create_user("conc-one");
     let proxy = CountingProxy::start(&moto().endpoint());
-    let env = TestEnv::new().with_user(&user).endpoint(&proxy.endpoint());
+    let env = TestEnv::new()
+        .trusting_work()
+        .with_user(&user)
+        .endpoint(&proxy.endpoint());
     prefix_config(&env);
     let started = Instant::now();
     let results = concurrently(&env, &vec!["admin".to_owned(); 50]);
@@ -741,7 +750,10 @@ fn fifty_concurrent_cold_calls_for_one_role_make_one_assume_role() {
 fn fifty_concurrent_cold_calls_over_five_roles_lose_no_profile() {
     let user = moto().create_user("conc-five");
     let proxy = CountingProxy::start(&moto().endpoint());
-    let env = TestEnv::new().with_user(&user).endpoint(&proxy.endpoint());
+    let env = TestEnv::new()
+        .trusting_work()
+        .with_user(&user)
+        .endpoint(&proxy.endpoint());
     prefix_config(&env);
     let kept = "# mine\n[default]\naws_access_key_id = AKIADEFAULT\n";
     env.write("home/.aws/credentials", kept);
@@ -808,7 +820,10 @@ fn fifty_concurrent_cold_calls_over_five_roles_lose_no_profile() {
 fn concurrent_cold_calls_for_five_roles_look_up_the_identity_once() {
     let user = moto().create_user("conc-identity");
     let proxy = CountingProxy::start(&moto().endpoint());
-    let env = TestEnv::new().with_user(&user).endpoint(&proxy.endpoint());
+    let env = TestEnv::new()
+        .trusting_work()
+        .with_user(&user)
+        .endpoint(&proxy.endpoint());
     prefix_config(&env);
     let roles: Vec<String> = (0..10).map(|i| format!("r{}", i % 5)).collect();
     concurrently(&env, &roles);

@@ -17,10 +17,7 @@
 //! - applying the same pairs again changes nothing.
 
 use std::fs;
-use std::io::{Read, Seek, SeekFrom};
-use std::os::fd::AsRawFd;
 use std::path::Path;
-use std::sync::Mutex;
 
 use assume_role::aws_files::upsert_section;
 use assume_role::config::Config;
@@ -38,69 +35,6 @@ fn config(cases: u32, seed: u64) -> ProptestConfig {
         rng_seed: RngSeed::Fixed(seed),
         max_shrink_iters: 20_000,
         ..ProptestConfig::default()
-    }
-}
-
-// ------------------------------------------------------------- stderr
-
-unsafe extern "C" {
-    fn dup(fd: i32) -> i32;
-    fn dup2(old: i32, new: i32) -> i32;
-    fn close(fd: i32) -> i32;
-}
-
-/// The tests of this file run one at a time: one of them sends fd 2 to a
-/// file, and nothing else (a failing test's backtrace) may write there.
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    static SERIAL: Mutex<()> = Mutex::new(());
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Sends this process's fd 2 to a file while alive, so that the warnings
-/// the library prints can be checked. Only under [`serial`].
-struct StderrCapture {
-    saved: i32,
-    file: fs::File,
-    read: u64,
-}
-
-impl StderrCapture {
-    fn start(dir: &Path) -> StderrCapture {
-        let file = fs::File::options()
-            .create(true)
-            .truncate(true)
-            .read(true)
-            .write(true)
-            .open(dir.join("stderr"))
-            .unwrap();
-        // SAFETY: plain fd juggling on descriptors we own.
-        let saved = unsafe { dup(2) };
-        assert!(saved >= 0);
-        assert!(unsafe { dup2(file.as_raw_fd(), 2) } >= 0);
-        StderrCapture {
-            saved,
-            file,
-            read: 0,
-        }
-    }
-
-    /// What was written since the last call.
-    fn take(&mut self) -> String {
-        let mut text = String::new();
-        self.file.seek(SeekFrom::Start(self.read)).unwrap();
-        self.file.read_to_string(&mut text).unwrap();
-        self.read += text.len() as u64;
-        text
-    }
-}
-
-impl Drop for StderrCapture {
-    fn drop(&mut self) {
-        // SAFETY: restores the descriptor saved in `start`.
-        unsafe {
-            dup2(self.saved, 2);
-            close(self.saved);
-        }
     }
 }
 
@@ -336,18 +270,16 @@ struct ConfigCounts {
 }
 
 /// Loads `text` as an explicit config file: Ok or a one-line Err naming the
-/// file, never a panic; warnings are whole `assume-role: warning:` lines.
-fn check_config(
-    dir: &Path,
-    capture: &mut StderrCapture,
-    counts: &mut ConfigCounts,
-    text: &str,
-) -> Result<(), TestCaseError> {
+/// file, never a panic; warnings are returned, each one line naming the file.
+fn check_config(dir: &Path, counts: &mut ConfigCounts, text: &str) -> Result<(), TestCaseError> {
     counts.run += 1;
     let file = dir.join("assume-role.yaml");
     fs::write(&file, text).unwrap();
     let result = Config::load(dir, Some(&file));
-    let printed = capture.take();
+    let warnings = result
+        .as_ref()
+        .map(|c| c.warnings.clone())
+        .unwrap_or_default();
     match &result {
         Ok(config) => {
             counts.ok += 1;
@@ -367,14 +299,20 @@ fn check_config(
             );
         }
     }
-    if !printed.is_empty() {
+    if !warnings.is_empty() {
         counts.warned += 1;
-        prop_assert!(printed.ends_with('\n'), "{:?}", printed);
-        for line in printed.lines() {
+        for warning in &warnings {
+            // As the message path prints it.
+            let shown = assume_role::escape(warning);
             prop_assert!(
-                line.starts_with("assume-role: warning: "),
+                !shown.contains('\n') && !shown.contains('\r'),
                 "a warning is not one line: {:?}",
-                printed
+                shown
+            );
+            prop_assert!(
+                warning.contains(&file.display().to_string()),
+                "a warning does not name the file: {:?}",
+                warning
             );
         }
     }
@@ -382,19 +320,15 @@ fn check_config(
 }
 
 fn run_config(y: Yaml, cases: u32, seed: u64) {
-    let _serial = serial();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("project");
     fs::create_dir(&dir).unwrap();
-    let state =
-        std::cell::RefCell::new((StderrCapture::start(tmp.path()), ConfigCounts::default()));
+    let state = std::cell::RefCell::new(ConfigCounts::default());
     let mut runner = proptest::test_runner::TestRunner::new(config(cases, seed));
     let result = runner.run(&yaml_text(y), |text| {
-        let (capture, counts) = &mut *state.borrow_mut();
-        check_config(&dir, capture, counts, &text)
+        check_config(&dir, &mut state.borrow_mut(), &text)
     });
-    let (capture, counts) = state.into_inner();
-    drop(capture);
+    let counts = state.into_inner();
     println!(
         "Config::load {y:?}: {} cases run, shrinking included ({} Ok, {} with warnings)",
         counts.run, counts.ok, counts.warned
@@ -421,11 +355,9 @@ fn config_load_without_line_breaks_in_strings() {
 /// unknown key must not split the error or the warning over two lines.
 #[test]
 fn config_errors_and_warnings_with_line_breaks_in_values_stay_one_line() {
-    let _serial = serial();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("project");
     fs::create_dir(&dir).unwrap();
-    let mut capture = StderrCapture::start(tmp.path());
     let mut counts = ConfigCounts::default();
     let mut failures = Vec::new();
     for text in [
@@ -434,11 +366,10 @@ fn config_errors_and_warnings_with_line_breaks_in_values_stay_one_line() {
         "duration: |\n  soon\n  later\n",
         "\"unknown\\nkey\": 1\n",
     ] {
-        if let Err(e) = check_config(&dir, &mut capture, &mut counts, text) {
+        if let Err(e) = check_config(&dir, &mut counts, text) {
             failures.push(format!("{text:?}: {e}"));
         }
     }
-    drop(capture);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -836,7 +767,6 @@ fn check_upsert(case: &IniCase, counts: &mut UpsertCounts) -> Result<(), TestCas
 }
 
 fn run_upsert(grammar: Grammar, cases: u32, seed: u64) {
-    let _serial = serial();
     let counts = std::cell::RefCell::new(UpsertCounts::default());
     let mut runner = proptest::test_runner::TestRunner::new(config(cases, seed));
     let result = runner.run(&ini_case(grammar), |case| {
@@ -896,7 +826,6 @@ const NEW: &[(&str, &str)] = &[
 /// awscli refuses (botocore: "Unable to parse config file").
 #[test]
 fn upsert_replaces_colon_separated_keys() {
-    let _serial = serial();
     pinned(
         "[123456789012-admin]\naws_access_key_id: OLD\naws_secret_access_key : OLD\n\
          aws_session_token:OLD=\n",
@@ -909,7 +838,6 @@ fn upsert_replaces_colon_separated_keys() {
 /// read it as a key.
 #[test]
 fn upsert_replaces_an_indented_key_right_after_the_header() {
-    let _serial = serial();
     pinned(
         "[default]\nregion = eu-west-1\n\n[123456789012-admin]\n  aws_access_key_id = OLD\n\
          aws_secret_access_key = OLD\n",
@@ -921,7 +849,6 @@ fn upsert_replaces_an_indented_key_right_after_the_header() {
 /// A replaced key's continuation lines belong to its old value.
 #[test]
 fn upsert_drops_the_continuation_lines_of_a_replaced_key() {
-    let _serial = serial();
     pinned(
         "[123456789012-admin]\naws_session_token =\n  OLDTOKEN-PART-1\n  OLDTOKEN-PART-2\n\
          region = eu-west-1\n",

@@ -79,6 +79,7 @@ fn powershell_completion_is_generated_for_the_cli() {
 /// a ~/.aws/config profile with role_arn, and the cache.
 fn env_with_known_roles(user: &str) -> TestEnv {
     let (env, _) = env_with_user(user);
+    let env = env.trusting_work();
     env.write("work/assume-role.yaml", "roles: [prod-deploy, staging]\n");
     env.write(
         "home/.aws/config",
@@ -428,7 +429,7 @@ cd sub && __ar_hook && echo "$AWS_REGION"
 #[test]
 fn aws_profile_is_exported_only_when_the_written_profile_holds_the_credentials() {
     let (env, _) = env_with_user("profile-export");
-    let env = env.set_env("AWS_PROFILE", "someone-else");
+    let env = env.set_env("AWS_PROFILE", "someone-else").trusting_work();
     let vars = stdout(&run(env.cmd().args(["--role", "admin", "--", "env"])));
     assert!(
         vars.contains("\nAWS_PROFILE=123456789012-admin\n"),

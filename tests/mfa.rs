@@ -33,6 +33,7 @@ fn setup(name: &str, configured: bool) -> Mfa {
     let serial = moto().create_virtual_mfa(&user);
     let sts = FakeSts::start(GOOD);
     let env = TestEnv::new()
+        .trusting_work()
         .with_user(&user)
         .endpoint(&moto().endpoint())
         .set_env("AWS_ENDPOINT_URL_STS", &sts.endpoint());
@@ -173,6 +174,7 @@ fn session_name_falls_back_to_the_caller_arn_and_is_looked_up_once() {
     // GetCallerIdentity (fake_sts.py answers `user/fake-sts-user`).
     let sts = FakeSts::start(GOOD);
     let env = TestEnv::new()
+        .trusting_work()
         .set_env("AWS_ACCESS_KEY_ID", "AKIAFALLBACKEXAMPLE")
         .set_env("AWS_SECRET_ACCESS_KEY", "secret")
         .set_env("AWS_ENDPOINT_URL_STS", &sts.endpoint())

@@ -7,6 +7,8 @@ mod common;
 
 use std::fs;
 use std::os::unix::fs::symlink;
+use std::os::unix::process::CommandExt;
+use std::process::Command;
 
 use common::shared_moto as moto;
 use common::*;
@@ -36,6 +38,8 @@ fn completion_never_runs_role_names_from_a_cloned_repository() {
         "work/assume-role.yaml",
         "roles: ['$(touch pwned1)', '`touch pwned2`', 'x;touch pwned3', ok-role]\n",
     );
+    // Even a file the user trusted offers only names a role can have.
+    assert_ok(&run(env.cmd().arg("allow")));
     let out = run(env.cmd().arg("roles"));
     assert_ok(&out);
     assert_eq!(
@@ -78,6 +82,8 @@ fn profile_name_prefix_cannot_inject_sections_into_the_credentials_file() {
         "work/assume-role.yaml",
         "profile_name_prefix: \"zz]\\ncredential_process = /bin/sh -c evil\\n[default\"\n",
     );
+    // Even from a file the user trusted.
+    assert_ok(&run(env.cmd().arg("allow")));
     let out = run(env.cmd().args(["--role", "admin"]));
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
     assert_eq!(stdout(&out), "");
@@ -213,6 +219,8 @@ fn the_mfa_code_is_not_handed_to_the_command() {
 #[test]
 fn a_link_to_a_trusted_file_is_not_trusted_itself() {
     let (env, _) = user_env("sec-borrow");
+    // One repository: the link stays inside it, so it is read.
+    fs::create_dir_all(env.work().join(".git")).unwrap();
     env.write("work/prod/assume-role.yaml", "role: prod-admin\n");
     let evil = env.work().join("evil");
     fs::create_dir_all(&evil).unwrap();
@@ -422,4 +430,531 @@ fn an_unreadable_or_corrupt_trust_store_is_one_line_naming_it() {
         line.contains(&store.display().to_string()) && line.contains("corrupt"),
         "{line}"
     );
+}
+
+// ------------------------------------------- project files: reading, trust
+
+/// Print mode's `--role` argument for a role of the test account.
+fn arn(name: &str) -> String {
+    format!("{PREFIX}{name}")
+}
+
+/// The lines of stderr that are warnings, and whether every line is one.
+fn warnings(out: &std::process::Output) -> Vec<String> {
+    let err = stderr(out);
+    for line in err.lines() {
+        assert!(
+            line.starts_with("assume-role: warning: "),
+            "not a warning: {line:?}\n{}",
+            describe(out)
+        );
+    }
+    err.lines().map(str::to_owned).collect()
+}
+
+/// 13.2: a clone's assume-role.yaml that links to a key outside the
+/// repository is never read, in any mode: one warning and the call works;
+/// `allow` refuses it. A link within the repository is a file like any.
+#[test]
+fn a_link_out_of_its_repository_is_never_read_in_any_mode() {
+    let (env, _) = user_env("sec-link-out");
+    let key = env.write(
+        "home/.ssh/id_ed25519",
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nSECRET-KEY-MATERIAL\n-----END OPENSSH PRIVATE KEY-----\n",
+    );
+    let repo = env.work().join("clone");
+    fs::create_dir_all(repo.join(".git")).unwrap();
+    fs::create_dir_all(repo.join("sub")).unwrap();
+    symlink(&key, repo.join("assume-role.yaml")).unwrap();
+    let admin = arn("admin");
+    let modes: [&[&str]; 5] = [
+        &["--role", &admin, "--", "true"],
+        &["--role", &admin],
+        &["credential-process", "--role", &admin],
+        &["roles"],
+        &["status"],
+    ];
+    for args in modes {
+        let out = run(env.cmd().args(args).current_dir(repo.join("sub")));
+        assert_ok(&out);
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(
+            !all.contains("SECRET-KEY-MATERIAL") && !all.contains("BEGIN OPENSSH"),
+            "{args:?} showed the key\n{}",
+            describe(&out)
+        );
+        if args[0] == "status" {
+            assert_eq!(stderr(&out), "", "{}", describe(&out));
+            assert!(stdout(&out).contains("(not read)"), "{}", describe(&out));
+        } else {
+            let warned = warnings(&out);
+            assert_eq!(warned.len(), 1, "{args:?}\n{}", describe(&out));
+            assert!(
+                warned[0].contains("symlink leading outside its repository"),
+                "{}",
+                warned[0]
+            );
+        }
+    }
+    let out = run(env.cmd().arg("allow").current_dir(&repo));
+    let line = failure_line(&out, 1);
+    assert!(
+        !line.contains("SECRET") && line.contains("symlink"),
+        "{line}"
+    );
+
+    // A link to a file of the repository itself is read, once allowed.
+    fs::remove_file(repo.join("assume-role.yaml")).unwrap();
+    fs::write(repo.join("team.yaml"), "region: eu-west-3\n").unwrap();
+    symlink("../team.yaml", repo.join("sub/assume-role.yaml")).unwrap();
+    assert_ok(&run(env.cmd().arg("allow").current_dir(repo.join("sub"))));
+    let out = run(env
+        .cmd()
+        .args(["--role", "admin"])
+        .current_dir(repo.join("sub")));
+    assert_ok(&out);
+    assert_eq!(stderr(&out), "", "{}", describe(&out));
+    assert!(
+        stdout(&out).contains("\nAWS_REGION=eu-west-3\n"),
+        "{}",
+        describe(&out)
+    );
+}
+
+/// 13.2: what a broken file holds never reaches the message: file, line,
+/// key and the kind of problem only.
+#[test]
+fn no_config_error_quotes_the_files_content() {
+    let (env, _) = user_env("sec-quote");
+    let files = [
+        env.write(
+            "home/.ssh/id_ed25519",
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nSECRET-KEY-MATERIAL\n-----END OPENSSH PRIVATE KEY-----\n",
+        ),
+        env.write(
+            "home/.git-credentials",
+            "https://me:SECRET-TOKEN@git.example.com\n",
+        ),
+        env.write("elsewhere/a.yaml", "region: [SECRET-1]\n"),
+        env.write("elsewhere/b.yaml", "role: {SECRET-2: x}\n"),
+        env.write("elsewhere/c.yaml", "duration: SECRET-3\n"),
+    ];
+    for file in &files {
+        let out = run(env
+            .cmd()
+            .arg("--config")
+            .arg(file)
+            .args(["--role", "admin"]));
+        let line = failure_line(&out, 1);
+        assert!(!line.contains("SECRET"), "{line}");
+        assert!(line.contains(&file.display().to_string()), "{line}");
+    }
+    let out = run(env
+        .cmd()
+        .arg("--config")
+        .arg(&files[2])
+        .args(["--role", "admin"]));
+    assert!(
+        failure_line(&out, 1).ends_with("line 1: expected a string for `region`"),
+        "{}",
+        describe(&out)
+    );
+}
+
+unsafe extern "C" {
+    fn setrlimit(resource: i32, limit: *const [u64; 2]) -> i32;
+}
+const RLIMIT_AS: i32 = 9;
+
+/// 13.3: small hostile files (aliases that expand to gigabytes, nesting by
+/// the hundred thousand, a hundred thousand role names) cost neither time
+/// nor memory, trusted or not, in the hook, completion, status and print
+/// mode. Each call runs with 1 GiB of address space and must end on its
+/// own (0, or 1 with one line) well within 10 s; they took 2 GB and an
+/// abort, and 12–20 s (release) or minutes (debug), before.
+#[test]
+fn hostile_yaml_is_bounded_in_time_and_memory() {
+    let (env, _) = user_env("sec-bounds");
+    let aliases = |size: usize| {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        let mut i = 1;
+        while text.len() < size {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            text += &format!("a{i}: &a{i} [{refs}]\n");
+            i += 1;
+        }
+        text
+    };
+    let deep = |n: usize| format!("roles: {}{}\n", "[".repeat(n), "]".repeat(n));
+    let names = |n: usize| {
+        let list: Vec<String> = (0..n).map(|i| format!("r{i}")).collect();
+        format!("roles: [{}]\n", list.join(", "))
+    };
+    let cases = [
+        ("aliases-160k", aliases(160_000)),
+        ("aliases-60k", aliases(60_000)),
+        ("deep-200k", deep(100_000)),
+        ("deep-60k", deep(30_000)),
+        ("block-60k", format!("roles:\n{}x\n", "- ".repeat(30_000))),
+        ("names-100000", names(100_000)),
+        ("names-64k", names(9_000)),
+    ];
+    let admin = arn("admin");
+    for (name, text) in &cases {
+        let dir = env.work().join(name);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("assume-role.yaml"), text).unwrap();
+        for trusted in [false, true] {
+            let modes: [&[&str]; 4] = [
+                &["__shell", "bash", "hook"],
+                &["roles"],
+                &["status"],
+                &["--role", &admin],
+            ];
+            for args in modes {
+                let mut cmd = env.cmd();
+                cmd.args(args).current_dir(&dir);
+                if trusted {
+                    cmd.env("ASSUME_ROLE_TRUSTED_PATHS", &dir);
+                }
+                // SAFETY: setrlimit is async-signal-safe.
+                unsafe {
+                    cmd.pre_exec(|| {
+                        let limit = [1u64 << 30, 1u64 << 30];
+                        setrlimit(RLIMIT_AS, &limit);
+                        Ok(())
+                    });
+                }
+                let started = std::time::Instant::now();
+                let out = run(&mut cmd);
+                let took = started.elapsed();
+                let what = format!("{name}, trusted: {trusted}, {args:?}");
+                assert!(
+                    matches!(out.status.code(), Some(0 | 1)),
+                    "{what}: {}",
+                    describe(&out)
+                );
+                assert!(
+                    stderr(&out).lines().count() <= 1,
+                    "{what}: {}",
+                    describe(&out)
+                );
+                assert!(took.as_secs() < 10, "{what}: took {took:?}");
+            }
+        }
+    }
+}
+
+/// A directory name that tries everything a terminal obeys: a title (OSC 0),
+/// a clipboard write (OSC 52), clearing the screen, a C1 CSI, a bidi
+/// override and a forged line of its own.
+const HOSTILE_NAME: &str = "x\x1b]0;pwned\x07\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b[2J\u{9b}31m\u{202e}lmay.exe\nassume-role: switched to role admin";
+
+/// No raw control character, and none of the name's own lines.
+fn assert_escaped(what: &str, text: &str) {
+    for c in ['\x1b', '\x07', '\u{9b}', '\u{202e}'] {
+        assert!(!text.contains(c), "{what}: raw {c:?} in {text:?}");
+    }
+    assert!(
+        !text.contains("\nassume-role: switched"),
+        "{what}: a forged line in {text:?}"
+    );
+}
+
+/// 13.4: paths, names and values reach the terminal with their control
+/// characters escaped visibly: the trust notice, `allow`/`deny`, `status`,
+/// YAML errors, warnings and role errors.
+#[test]
+fn control_characters_in_messages_are_escaped_visibly() {
+    let (env, _) = user_env("sec-escape");
+    let dir = env.work().join(HOSTILE_NAME);
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join("assume-role.yaml"), "role: deploy\nrolez: 1\n").unwrap();
+    let in_dir = |args: &[&str]| run(env.cmd().args(args).current_dir(&dir));
+    let visible = "x\\x1b]0;pwned\\x07\\x1b]52;c;ZWNobyBwd25lZA==\\x07\\x1b[2J\\u{9b}31m\\u{202e}lmay.exe\\nassume-role: switched";
+
+    let out = in_dir(&["__shell", "bash", "hook"]);
+    assert_ok(&out);
+    assert_escaped("trust notice", &stderr(&out));
+    assert!(stderr(&out).contains(visible), "{}", describe(&out));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", describe(&out));
+
+    for action in ["deny", "allow"] {
+        let out = in_dir(&[action]);
+        assert_ok(&out);
+        assert_escaped(action, &stderr(&out));
+        assert!(stderr(&out).contains(visible), "{}", describe(&out));
+    }
+    // Trusted now: the hook switches, and warns of the unknown key.
+    let out = in_dir(&["__shell", "bash", "hook"]);
+    assert_ok(&out);
+    assert!(stdout(&out).contains("role/deploy"), "{}", describe(&out));
+    assert_escaped("warning", &stderr(&out));
+    assert!(stderr(&out).contains(visible), "{}", describe(&out));
+
+    let out = in_dir(&["status"]);
+    assert_ok(&out);
+    assert_escaped("status", &stdout(&out));
+    assert!(stdout(&out).contains(visible), "{}", describe(&out));
+
+    fs::write(dir.join("assume-role.yaml"), "region: [unclosed\n").unwrap();
+    assert_ok(&in_dir(&["allow"]));
+    let out = in_dir(&["--role", "admin"]);
+    let line = failure_line(&out, 1);
+    assert_escaped("YAML error", &line);
+    assert!(line.contains(visible), "{line}");
+
+    let none = env.write("elsewhere/empty.yaml", "");
+    let out = run(env
+        .cmd()
+        .arg("--config")
+        .arg(&none)
+        .args(["--role", "\x1b]0;pwned\x07\u{202e}x"]));
+    let line = failure_line(&out, 1);
+    assert_escaped("role error", &line);
+}
+
+/// `name`'s uid and gid, creating the user (no home, no shell) if needed.
+fn local_user(name: &str) -> (u32, u32) {
+    let id = |flag: &str| {
+        let out = Command::new("id").args([flag, name]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse::<u32>()
+            .ok()
+    };
+    if id("-u").is_none() {
+        // Another test may create it at the same time: check again after.
+        let _ = Command::new("useradd")
+            .args(["--no-create-home", "--shell", "/usr/sbin/nologin", name])
+            .output()
+            .expect("useradd is missing: apt-get install passwd");
+    }
+    (
+        id("-u").unwrap_or_else(|| panic!("cannot create the local user {name}")),
+        id("-g").unwrap(),
+    )
+}
+
+fn chown(path: &std::path::Path, (uid, gid): (u32, u32)) {
+    std::os::unix::fs::chown(path, Some(uid), Some(gid)).unwrap();
+}
+
+/// 13.7: a file planted by another account in a shared folder (1777) is
+/// ignored with one warning, never a failure, for the users below it:
+/// unreadable (0600) or not, it decides nothing; a root-owned file the user
+/// cannot read is a warning too.
+#[test]
+fn another_users_file_in_a_shared_folder_breaks_nothing_below_it() {
+    unsafe extern "C" {
+        safe fn geteuid() -> u32;
+    }
+    assert_eq!(
+        geteuid(),
+        0,
+        "this test acts as two local users: run it as root (CI does), or with sudo"
+    );
+    let victim = local_user("ar-test-victim");
+    let planter = local_user("ar-test-planter");
+    let (env, _) = user_env("sec-shared");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &std::path::Path, mode: u32| {
+        fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap()
+    };
+    mode(env.root(), 0o755);
+    for dir in ["cache", "data", "config"] {
+        fs::create_dir_all(env.root().join(dir)).unwrap();
+        chown(&env.root().join(dir), victim);
+    }
+    for entry in ["home", "home/.aws", "home/.aws/assume-role.yaml"] {
+        chown(&env.root().join(entry), victim);
+    }
+    let shared = env.root().join("shared");
+    fs::create_dir(&shared).unwrap();
+    mode(&shared, 0o1777);
+    let mine = shared.join("mine");
+    fs::create_dir(&mine).unwrap();
+    chown(&mine, victim);
+    let planted = shared.join("assume-role.yaml");
+    fs::write(
+        &planted,
+        "role_prefix: arn:aws:iam::999999999999:role/\nroles: [planted]\n",
+    )
+    .unwrap();
+
+    let as_victim = |args: &[&str]| {
+        let mut cmd = env.command("setpriv");
+        cmd.args([
+            &format!("--reuid={}", victim.0),
+            &format!("--regid={}", victim.1),
+            "--clear-groups",
+            "--",
+            BIN,
+        ])
+        .args(args)
+        .current_dir(&mine);
+        run(&mut cmd)
+    };
+    let admin = arn("admin");
+    for (owner, file_mode, warning) in [
+        (planter, 0o600, "belongs to another user"),
+        (planter, 0o644, "belongs to another user"),
+        ((0, 0), 0o600, "cannot be read (permission denied)"),
+    ] {
+        chown(&planted, owner);
+        mode(&planted, file_mode);
+        let modes: [&[&str]; 5] = [
+            &["--role", &admin, "--", "true"],
+            &["--role", "admin"],
+            &["credential-process", "--role", &admin],
+            &["roles"],
+            &["status"],
+        ];
+        for args in modes {
+            let out = as_victim(args);
+            let what = format!("{owner:?} {file_mode:o} {args:?}");
+            assert_ok(&out);
+            if args[0] == "status" {
+                assert_eq!(stderr(&out), "", "{what}\n{}", describe(&out));
+                assert!(stdout(&out).contains("(not read)"), "{what}");
+                continue;
+            }
+            let warned = warnings(&out);
+            assert_eq!(warned.len(), 1, "{what}\n{}", describe(&out));
+            assert!(warned[0].contains(warning), "{what}: {}", warned[0]);
+            assert!(!stdout(&out).contains("999999999999"), "{what}");
+            assert!(!stdout(&out).contains("planted"), "{what}");
+        }
+        let out = as_victim(&["--role", "admin"]);
+        assert!(
+            stdout(&out).contains(&format!("ASSUME_ROLE_ARN={admin}\n")),
+            "{}",
+            describe(&out)
+        );
+    }
+}
+
+/// 13.11: entering a trusted project prints each of its warnings once.
+#[test]
+fn a_trusted_projects_warnings_are_printed_once_per_directory_change() {
+    let (env, _) = user_env("sec-once");
+    let proj = env.work().join("proj");
+    env.write(
+        "work/proj/assume-role.yaml",
+        "role: deploy\nrole_prefx: x\n",
+    );
+    assert_ok(&run(env.cmd().arg("allow").current_dir(&proj)));
+    let out = run(env
+        .cmd()
+        .args(["__shell", "bash", "hook"])
+        .current_dir(&proj));
+    assert_ok(&out);
+    assert!(stdout(&out).contains("role/deploy"), "{}", describe(&out));
+    let warned = warnings(&out);
+    assert_eq!(warned.len(), 1, "{}", describe(&out));
+    assert!(warned[0].contains("\"role_prefx\""), "{}", warned[0]);
+}
+
+/// 15.1: concurrent `allow` and `deny` of 40 directories lose nothing.
+#[test]
+fn concurrent_allows_and_denies_lose_nothing() {
+    let env = TestEnv::new();
+    let dirs: Vec<(std::path::PathBuf, &str)> = (0..40)
+        .map(|i| {
+            let action = if i % 2 == 0 { "allow" } else { "deny" };
+            let dir = env.work().join(format!("p{i}"));
+            fs::create_dir_all(&dir).unwrap();
+            fs::write(dir.join("assume-role.yaml"), "region: eu-west-1\n").unwrap();
+            (dir, action)
+        })
+        .collect();
+    let children: Vec<_> = dirs
+        .iter()
+        .map(|(dir, action)| {
+            env.cmd()
+                .arg(action)
+                .arg(dir)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", describe(&out));
+    }
+    for (dir, action) in &dirs {
+        let out = run(env.cmd().args(["status", "--json"]).current_dir(dir));
+        assert_ok(&out);
+        let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let trust = json["config_files"][0]["trust"].as_str().unwrap_or("");
+        let expected = if *action == "allow" {
+            "trusted"
+        } else {
+            "blocked"
+        };
+        assert_eq!(trust, expected, "{} was lost", dir.display());
+    }
+}
+
+/// 15.2: a cloned repository's file redirects no mode: an untrusted
+/// `role_prefix` is skipped with one line saying how to trust it; once
+/// allowed (or under ASSUME_ROLE_TRUSTED_PATHS) it applies.
+#[test]
+fn an_untrusted_project_file_decides_nothing_in_any_mode() {
+    let (env, _) = user_env("sec-redirect");
+    let clone = env.work().join("clone");
+    let text = "role_prefix: arn:aws:iam::999999999999:role/\nroles: [evil]\n";
+    env.write("work/clone/assume-role.yaml", text);
+    let advice = format!(
+        "assume-role allow {}",
+        shell_escape::unix::escape(clone.to_string_lossy())
+    );
+    let in_clone = |args: &[&str]| run(env.cmd().args(args).current_dir(&clone));
+    let one_notice = |out: &std::process::Output| {
+        assert_ok(out);
+        let warned = warnings(out);
+        assert_eq!(warned.len(), 1, "{}", describe(out));
+        assert!(
+            warned[0].contains("is not trusted") && warned[0].contains(&advice),
+            "{}",
+            warned[0]
+        );
+    };
+
+    let out = in_clone(&["--role", "admin"]);
+    one_notice(&out);
+    assert!(
+        stdout(&out).contains(&format!("ASSUME_ROLE_ARN={}\n", arn("admin"))),
+        "{}",
+        describe(&out)
+    );
+    let out = in_clone(&["--role", "admin", "--", "sh", "-c", "echo $ASSUME_ROLE_ARN"]);
+    one_notice(&out);
+    assert_eq!(stdout(&out), format!("{}\n", arn("admin")));
+    one_notice(&in_clone(&["credential-process", "--role", "admin"]));
+    let out = in_clone(&["roles"]);
+    one_notice(&out);
+    assert!(!stdout(&out).contains("evil"), "{}", describe(&out));
+
+    assert_ok(&in_clone(&["allow"]));
+    let out = in_clone(&["--role", "admin"]);
+    assert_ok(&out);
+    assert_eq!(stderr(&out), "", "{}", describe(&out));
+    assert!(stdout(&out).contains("ASSUME_ROLE_ARN=arn:aws:iam::999999999999:role/admin\n"));
+
+    let ci = env.work().join("ci");
+    env.write("work/ci/assume-role.yaml", text);
+    let out = run(env
+        .cmd()
+        .args(["roles"])
+        .env(
+            "ASSUME_ROLE_TRUSTED_PATHS",
+            format!("/nowhere:{}", ci.display()),
+        )
+        .current_dir(ci.join(".")));
+    assert_ok(&out);
+    assert_eq!(stderr(&out), "", "{}", describe(&out));
+    assert!(stdout(&out).contains("evil\n"), "{}", describe(&out));
 }

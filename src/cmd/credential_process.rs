@@ -10,7 +10,9 @@ use crate::cli::RoleOptions;
 use crate::pipeline;
 
 pub fn run(args: &RoleOptions) -> Result<ExitCode> {
-    let assumed = pipeline::assume(args)?;
+    let config = pipeline::load_config(args)?;
+    super::print_warnings(&config.warnings);
+    let assumed = pipeline::assume_with(config, args)?;
     let c = &assumed.credentials;
     let json = serde_json::json!({
         "Version": 1,

@@ -17,7 +17,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     if args.serve && args.command.is_empty() {
         return Err(Usage("--serve needs a command to serve credentials to".into()).into());
     }
-    let assumed = pipeline::assume(&args.role)?;
+    let config = pipeline::load_config(&args.role)?;
+    super::print_warnings(&config.warnings);
+    let assumed = pipeline::assume_with(config, &args.role)?;
     if args.command.is_empty() {
         print(&assumed, args.format)?;
         return Ok(ExitCode::SUCCESS);
@@ -92,7 +94,7 @@ fn refresher(assumed: Assumed, args: &RoleOptions) -> Box<serve::Provider> {
 
 fn cannot_run(program: &std::ffi::OsStr, err: &io::Error) -> ExitCode {
     let name = program.to_string_lossy();
-    let _ = writeln!(io::stderr(), "assume-role: cannot run `{name}`: {err}");
+    crate::report(&anyhow::anyhow!("cannot run `{name}`: {err}"));
     ExitCode::from(match err.kind() {
         io::ErrorKind::NotFound => 127,
         _ => 126,

@@ -36,6 +36,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// Prints what the library returned as warnings, one line each.
+fn print_warnings(warnings: &[String]) {
+    for warning in warnings {
+        crate::warn(format_args!("{warning}"));
+    }
+}
+
 /// `__shell`: what the functions of `init` call.
 pub fn run_shell(args: ShellHookArgs) -> Result<ExitCode> {
     shell_hook::run(args)

@@ -14,7 +14,9 @@ use crate::resolve::parse_role_arn;
 
 pub fn run(args: &ConfigArgs) -> Result<ExitCode> {
     let mut out = String::new();
-    for name in known_roles(args)? {
+    let (names, warnings) = known_roles(args)?;
+    super::print_warnings(&warnings);
+    for name in names {
         out.push_str(&name);
         out.push('\n');
     }
@@ -24,8 +26,8 @@ pub fn run(args: &ConfigArgs) -> Result<ExitCode> {
 
 /// `roles:` from the config files, ~/.aws/config profiles with `role_arn`,
 /// and cached roles (short names under `role_prefix`, else full ARNs).
-/// Never the network.
-pub fn known_roles(args: &ConfigArgs) -> Result<BTreeSet<String>> {
+/// Never the network. Also the config's warnings, for the caller to show.
+pub fn known_roles(args: &ConfigArgs) -> Result<(BTreeSet<String>, Vec<String>)> {
     let config = pipeline::load_config(&RoleOptions {
         config: args.config.clone(),
         ..RoleOptions::default()
@@ -59,5 +61,5 @@ pub fn known_roles(args: &ConfigArgs) -> Result<BTreeSet<String>> {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "_+=,.@/:-".contains(c))
     });
-    Ok(names)
+    Ok((names, config.warnings))
 }

@@ -19,10 +19,10 @@ use serde::{Deserialize, Serialize};
 use crate::base_env::{self, CREDENTIALS, MANAGED, Saved};
 use crate::cache::rfc3339;
 use crate::cli::{RoleOptions, ShellAction, ShellHookArgs};
-use crate::config::{self, Config};
+use crate::config::{self, Config, Origin, Why};
 use crate::pipeline::{self, Assumed};
 use crate::shell::Shell;
-use crate::trust::{self, Trust};
+use crate::trust;
 use crate::{report, warn};
 
 const STATE_VAR: &str = "__AR_STATE";
@@ -96,7 +96,11 @@ pub fn run(args: ShellHookArgs) -> Result<ExitCode> {
             let mut role_args = switch.role;
             role_args.role = Some(switch.name.clone());
             let dir = pipeline::current_dir()?;
-            let assumed = pipeline::assume_in(&dir, &role_args)?;
+            let config = Config::load(&dir, role_args.config.as_deref())?;
+            for warning in &config.warnings {
+                warn(format_args!("{warning}"));
+            }
+            let assumed = pipeline::assume_with(config, &role_args)?;
             let state = State {
                 role: switch.name,
                 role_arn: None,
@@ -168,6 +172,11 @@ fn hook(
             Err(e) => Err(anyhow::anyhow!("{e:#}")),
         },
     };
+    // The directory's config, already read: not read (or warned about) twice.
+    let (wanted, mut wanted_config) = match wanted {
+        Some((wanted, config)) => (Some(wanted), Some(config)),
+        None => (None, None),
+    };
 
     let next = match (state, wanted) {
         (Some(active), Some(wanted))
@@ -201,13 +210,14 @@ fn hook(
             return refresh_statements(shell, at);
         }
     }
-    let assumed = pipeline::assume_in(&next.dir, &next.role_args())?;
+    let assumed = match wanted_config.take().filter(|_| next.file.is_some()) {
+        Some(config) => pipeline::assume_with(config, &next.role_args())?,
+        None => pipeline::assume_in(&next.dir, &next.role_args())?,
+    };
     let base = base(&current)?;
     switch_to(shell, &assumed, &base, &next, refresh.then_some(&current))
 }
 
-/// The role the nearest `assume-role.yaml` names, when every project file
-/// in effect is trusted; otherwise a one-line notice and `None`.
 /// The role a directory's trusted config files name.
 struct Wanted {
     role: String,
@@ -216,60 +226,58 @@ struct Wanted {
     digest: String,
 }
 
-fn directory_role(dir: &Path) -> Result<Option<Wanted>> {
-    // Trust first. A file not trusted yet is read only to name the role it
-    // wants, quietly: nothing of its content reaches a message. What is
-    // hashed is what is parsed.
+/// The role the nearest `assume-role.yaml` names, when every project file
+/// in effect is trusted, with the config that applies in that file's
+/// folder. A file not trusted is never parsed: the user is told, once, how
+/// to trust it (a blocked one silently), and no role is assumed. Every
+/// warning is printed here, once per call.
+fn directory_role(dir: &Path) -> Result<Option<(Wanted, Config)>> {
     let sources = config::read_sources(dir, None)?;
-    let home = config::home_file();
-    let mut untrusted = None;
-    for source in sources.iter().filter(|s| Some(&s.path) != home.as_ref()) {
-        match trust::state(&source.path, source.text.as_bytes())? {
-            Trust::Allowed => {}
-            Trust::Denied => return Ok(None),
-            other => {
-                untrusted = Some((source.path.clone(), other));
-                break;
-            }
-        }
+    for warning in &sources.warnings {
+        warn(format_args!("{warning}"));
     }
-    let Some((file, trust)) = untrusted else {
-        let all: Vec<u8> = sources
-            .iter()
-            .flat_map(|s| {
-                [
-                    s.path.as_os_str().as_encoded_bytes(),
-                    b"\0",
-                    s.text.as_bytes(),
-                    b"\0",
-                ]
-            })
-            .flatten()
-            .copied()
-            .collect();
-        let digest = trust::digest(&all);
-        let role = Config::from_sources(&sources, true)?.role;
-        return Ok(role.map(|(role, file)| Wanted { role, file, digest }));
-    };
-    let quiet = Config::from_sources(&sources, false).ok();
-    let Some((role, _)) = quiet.and_then(|c| c.role) else {
+    if sources
+        .skipped
+        .iter()
+        .any(|s| matches!(s.why, Why::Trust(_)))
+    {
+        return Ok(None);
+    }
+    let config = Config::from_sources(&sources.files)?;
+    for warning in &config.warnings {
+        warn(format_args!("{warning}"));
+    }
+    let Some((role, file)) = config.role.clone() else {
         return Ok(None);
     };
-    let shown = file.display();
-    // Quoted where needed, so that the advice can be pasted into a shell.
-    let parent = file.parent().unwrap_or(Path::new("/")).to_string_lossy();
-    let parent = shell_escape::unix::escape(parent);
-    match trust {
-        Trust::Changed => warn(format_args!(
-            "{shown} changed since it was allowed, so role {role:?} was not assumed; \
-             review it and run `assume-role allow {parent}` again"
-        )),
-        _ => warn(format_args!(
-            "{shown} is not trusted, so role {role:?} was not assumed; \
-             run `assume-role allow {parent}` to trust it"
-        )),
-    }
-    Ok(None)
+    // What is hashed is what was parsed.
+    let all: Vec<u8> = sources
+        .files
+        .iter()
+        .flat_map(|s| {
+            [
+                s.path.as_os_str().as_encoded_bytes(),
+                b"\0",
+                &s.bytes[..],
+                b"\0",
+            ]
+        })
+        .flatten()
+        .copied()
+        .collect();
+    let digest = trust::digest(&all);
+    // The role is assumed with the files at or above its own folder.
+    let folder = file.parent().unwrap_or(Path::new("/"));
+    let applies = |s: &&config::Source| {
+        s.origin != Origin::Project || s.path.parent().is_some_and(|p| folder.starts_with(p))
+    };
+    let config = if sources.files.iter().all(|s| applies(&s)) {
+        config
+    } else {
+        let files: Vec<config::Source> = sources.files.iter().filter(applies).cloned().collect();
+        Config::from_sources(&files)?
+    };
+    Ok(Some((Wanted { role, file, digest }, config)))
 }
 
 /// When the credentials in the shell (expiring at `expiry`) are due for a

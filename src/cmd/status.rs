@@ -1,5 +1,6 @@
 //! `status`: the active role, its account, the time left, the config files
-//! in effect and their trust. Reads the environment and files only.
+//! in effect and their trust. Reads the environment and files only. What
+//! it shows in text has its control characters escaped.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -10,10 +11,11 @@ use anyhow::Result;
 use crate::base_env::ROLE_VAR;
 use crate::cache::rfc3339;
 use crate::cli::{RoleOptions, StatusArgs};
-use crate::config;
+use crate::config::{self, Why};
+use crate::escape;
 use crate::pipeline;
 use crate::resolve::parse_role_arn;
-use crate::trust::{self, Trust};
+use crate::trust::Trust;
 
 pub fn run(args: &StatusArgs) -> Result<ExitCode> {
     let role = std::env::var(ROLE_VAR).ok().filter(|r| !r.is_empty());
@@ -27,24 +29,28 @@ pub fn run(args: &StatusArgs) -> Result<ExitCode> {
     let left = expiry.map(|e| e.duration_since(SystemTime::now()).unwrap_or_default());
     let config = pipeline::load_config(&RoleOptions::default())?;
     let home = config::home_file();
-    let files: Vec<(String, &str)> = config
+    // The files in effect, then those found but not used, and why.
+    let mut files: Vec<(String, &str)> = config
         .files
         .iter()
         .map(|f| {
             let trust = if Some(f) == home.as_ref() {
                 "yours"
             } else {
-                let content = std::fs::read(f).unwrap_or_default();
-                match trust::state(f, &content) {
-                    Ok(Trust::Allowed) => "trusted",
-                    Ok(Trust::Changed) => "changed since allowed",
-                    Ok(Trust::Denied) => "blocked",
-                    Ok(Trust::Unknown) | Err(_) => "not trusted",
-                }
+                "trusted"
             };
             (f.display().to_string(), trust)
         })
         .collect();
+    files.extend(config.skipped.iter().map(|s| {
+        let why = match &s.why {
+            Why::Trust(Trust::Changed) => "changed since allowed",
+            Why::Trust(Trust::Denied) => "blocked",
+            Why::Trust(_) => "not trusted",
+            Why::Unsafe(_) => "not read",
+        };
+        (s.path.display().to_string(), why)
+    }));
 
     let mut out = String::new();
     if args.json {
@@ -60,16 +66,17 @@ pub fn run(args: &StatusArgs) -> Result<ExitCode> {
         match (&role, left) {
             (Some(role), Some(left)) if left > Duration::ZERO => {
                 out += &format!(
-                    "role:    {role}\naccount: {}\nexpires: in {}\n",
-                    account.unwrap_or_default(),
+                    "role:    {}\naccount: {}\nexpires: in {}\n",
+                    escape(role),
+                    escape(&account.unwrap_or_default()),
                     human(left)
                 );
             }
-            (Some(role), _) => out += &format!("role:    {role} (credentials expired)\n"),
+            (Some(role), _) => out += &format!("role:    {} (credentials expired)\n", escape(role)),
             (None, _) => out += "role:    none active\n",
         }
         for (file, trust) in &files {
-            out += &format!("config:  {file} ({trust})\n");
+            out += &format!("config:  {} ({trust})\n", escape(file));
         }
     }
     io::stdout().lock().write_all(out.as_bytes())?;

@@ -1,26 +1,39 @@
 //! `allow` and `deny`: trust, or block, a directory's assume-role.yaml.
 
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 
 use crate::cli::TrustArgs;
-use crate::config::FILE_NAME;
-use crate::trust;
+use crate::config::{self, FILE_NAME};
+use crate::{info, trust};
 
 pub fn allow(args: &TrustArgs) -> Result<ExitCode> {
     let file = find(args.path.as_deref())?;
-    trust::allow(&file)?;
-    eprintln!("assume-role: trusted {}", file.display());
+    // What is trusted is what a later call reads: the same checks, the
+    // same bytes.
+    let content = match config::read_project(&file) {
+        Ok(Some(content)) => content,
+        Ok(None) => bail!("{} does not exist", file.display()),
+        Err(why) => bail!("{} {why}, so it cannot be allowed", file.display()),
+    };
+    trust::allow(&file, &content)?;
+    info(format_args!("trusted {}", file.display()));
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn deny(args: &TrustArgs) -> Result<ExitCode> {
     let file = find(args.path.as_deref())?;
     trust::deny(&file)?;
-    eprintln!("assume-role: blocked {}", file.display());
+    info(format_args!("blocked {}", file.display()));
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether something (a file, a link, even a dangling one) is at `path`.
+fn exists(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| !m.is_dir())
 }
 
 /// The file itself, or the nearest assume-role.yaml from a directory up.
@@ -29,7 +42,7 @@ fn find(path: Option<&Path>) -> Result<PathBuf> {
         Some(path) => path.to_path_buf(),
         None => std::env::current_dir().context("cannot read the working directory")?,
     };
-    if start.is_file() {
+    if exists(&start) {
         if start.file_name() != Some(FILE_NAME.as_ref()) {
             bail!("{} is not an {FILE_NAME}", start.display());
         }
@@ -37,11 +50,11 @@ fn find(path: Option<&Path>) -> Result<PathBuf> {
     }
     let start = start
         .canonicalize()
-        .with_context(|| format!("{} does not exist", start.display()))?;
+        .map_err(|_| anyhow!("{} does not exist", start.display()))?;
     match start
         .ancestors()
         .map(|d| d.join(FILE_NAME))
-        .find(|f| f.is_file())
+        .find(|f| exists(f))
     {
         Some(file) => Ok(file),
         None => bail!("no {FILE_NAME} in {} or above it", start.display()),

@@ -448,6 +448,15 @@ impl TestEnv {
         self.set_env("AWS_ENDPOINT_URL", url)
     }
 
+    /// Trusts every project file under `work/`, as CI would with
+    /// `ASSUME_ROLE_TRUSTED_PATHS` (for tests of what a file does once
+    /// trusted, not of trust itself).
+    #[must_use]
+    pub fn trusting_work(self) -> TestEnv {
+        let work = self.work().display().to_string();
+        self.set_env("ASSUME_ROLE_TRUSTED_PATHS", &work)
+    }
+
     /// Sets an extra variable; it overrides the isolated defaults.
     #[must_use]
     pub fn set_env(mut self, key: &str, value: &str) -> TestEnv {
