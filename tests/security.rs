@@ -640,6 +640,13 @@ fn hostile_yaml_is_bounded_in_time_and_memory() {
                     describe(&out)
                 );
                 assert!(took.as_secs() < 10, "{what}: took {took:?}");
+                if text.len() as u64 > 64 * 1024 && args == ["roles"] {
+                    assert!(
+                        stderr(&out).contains("is larger than 64 KiB"),
+                        "{what}: {}",
+                        describe(&out)
+                    );
+                }
             }
         }
     }
@@ -957,4 +964,75 @@ fn an_untrusted_project_file_decides_nothing_in_any_mode() {
     assert_ok(&out);
     assert_eq!(stderr(&out), "", "{}", describe(&out));
     assert!(stdout(&out).contains("evil\n"), "{}", describe(&out));
+}
+
+/// 13.4 in a real terminal (tmux, with `set-clipboard on`): the trust
+/// notice and `status` in a directory whose name sets the title and the
+/// clipboard change neither.
+#[test]
+fn a_hostile_directory_name_sets_no_title_and_no_clipboard_in_tmux() {
+    let (env, _) = user_env("sec-tmux");
+    let dir = env.work().join(HOSTILE_NAME);
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join("assume-role.yaml"), "role: deploy\n").unwrap();
+    let socket = env.root().join("tmux.sock");
+    let tmux = |args: &[&str]| {
+        let out = env
+            .command("tmux")
+            .arg("-S")
+            .arg(&socket)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run tmux ({e}): apt-get install tmux"));
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    struct Server<'a>(&'a dyn Fn(&[&str]) -> (bool, String));
+    impl Drop for Server<'_> {
+        fn drop(&mut self) {
+            (self.0)(&["kill-server"]);
+        }
+    }
+    let started = tmux(&[
+        "-f",
+        "/dev/null",
+        "new-session",
+        "-d",
+        "-x",
+        "200",
+        "-y",
+        "50",
+        "-c",
+        dir.to_str().unwrap(),
+        "--",
+        "bash",
+        "--norc",
+        "--noprofile",
+    ]);
+    assert!(started.0, "tmux cannot start: apt-get install tmux");
+    let _server = Server(&tmux);
+    assert!(tmux(&["set-option", "-s", "set-clipboard", "on"]).0);
+    let title_before = tmux(&["display-message", "-p", "#{pane_title}"]).1;
+    let line = format!("{BIN} status; {BIN} __shell bash hook; echo DONE-\"\"MARK");
+    assert!(tmux(&["send-keys", "-l", &line]).0);
+    assert!(tmux(&["send-keys", "Enter"]).0);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let screen = tmux(&["capture-pane", "-p", "-J", "-S", "-"]).1;
+        if screen.contains("DONE-MARK") {
+            assert!(screen.contains("is not trusted"), "{screen}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never done:\n{screen}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let title = tmux(&["display-message", "-p", "#{pane_title}"]).1;
+    assert_eq!(title, title_before, "the directory name set the title");
+    let buffers = tmux(&["list-buffers"]).1;
+    assert_eq!(buffers, "", "the directory name wrote the clipboard");
 }
