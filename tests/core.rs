@@ -685,6 +685,7 @@ fn short_lived(name: &str, lifetime: u64, yaml: &str) -> (FakeSts, TestEnv) {
     let env = TestEnv::new()
         .with_user(&user)
         .endpoint(&moto().endpoint())
+        .trusting_work()
         .set_env("AWS_ENDPOINT_URL_STS", &sts.endpoint());
     env.write(
         "work/assume-role.yaml",

@@ -121,6 +121,7 @@ fn world_with(name: &str, sts: ExpiringSts) -> World {
         .unwrap();
     let env = TestEnv::new()
         .endpoint(&shared_moto().endpoint())
+        .trusting_work()
         .set_env("AWS_ENDPOINT_URL_STS", &sts.endpoint())
         .set_env("PATH", &format!("{}:{}", bin.display(), venv_path()));
     env.write(
