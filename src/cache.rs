@@ -3,7 +3,10 @@
 //! Layout, under the user cache dir (`$XDG_CACHE_HOME/assume-role`, 0700):
 //! `<hash>.creds.json` and `<hash>.lock` per (base identity, role ARN,
 //! external id, MFA serial, duration); `<hash>.identity.json` per base
-//! identity (session name, which roles need which MFA device).
+//! identity (session name, which roles need which MFA device);
+//! `<hash>.mfa-session.json` and `<hash>.lock` per (base identity, MFA
+//! device): the MFA session from GetSessionToken, which signs AssumeRole and
+//! is never exported.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -71,6 +74,27 @@ struct Entry {
     #[serde(with = "rfc3339")]
     obtained: SystemTime,
     credentials: Credentials,
+}
+
+/// An MFA session: GetSessionToken's credentials for one base identity and
+/// MFA device. Only ever used to sign AssumeRole.
+#[derive(Serialize, Deserialize)]
+pub struct MfaSession {
+    key: String,
+    /// The MFA device whose code opened it.
+    pub serial: String,
+    #[serde(with = "rfc3339")]
+    pub obtained: SystemTime,
+    pub credentials: Credentials,
+}
+
+/// What [`Cache::forget`] removed.
+#[derive(Debug, Default)]
+pub struct Forgotten {
+    /// The MFA devices whose sessions were removed.
+    pub mfa_sessions: Vec<String>,
+    /// The roles whose cached credentials were removed.
+    pub roles: Vec<String>,
 }
 
 /// The cache folder.
@@ -179,12 +203,9 @@ impl Cache {
         struct RoleOnly {
             role_arn: String,
         }
-        let Ok(dir) = fs::read_dir(&self.dir) else {
-            return Vec::new();
-        };
-        dir.filter_map(|e| e.ok())
-            .filter(|e| e.file_name().to_string_lossy().ends_with(".creds.json"))
-            .filter_map(|e| serde_json::from_slice::<RoleOnly>(&fs::read(e.path()).ok()?).ok())
+        self.files(".creds.json")
+            .iter()
+            .filter_map(|path| serde_json::from_slice::<RoleOnly>(&fs::read(path).ok()?).ok())
             .map(|e| e.role_arn)
             .collect()
     }
@@ -200,6 +221,97 @@ impl Cache {
             ..identity.clone()
         };
         write_json(&self.path(key, "identity.json"), &identity)
+    }
+
+    /// The MFA session cached for `key`, if any (whatever its expiry).
+    pub fn mfa_session(&self, key: &Key) -> Option<MfaSession> {
+        let path = self.path(key, "mfa-session.json");
+        let session: MfaSession = self.read_json(&path)?;
+        if session.key != key.text {
+            self.warn_once(
+                &path,
+                "ignoring an MFA session that belongs to another identity",
+            );
+            return None;
+        }
+        Some(session)
+    }
+
+    pub fn store_mfa_session(
+        &self,
+        key: &Key,
+        serial: &str,
+        credentials: &Credentials,
+    ) -> Result<()> {
+        let session = MfaSession {
+            key: key.text.clone(),
+            serial: serial.to_owned(),
+            obtained: SystemTime::now(),
+            credentials: credentials.clone(),
+        };
+        write_json(&self.path(key, "mfa-session.json"), &session)
+    }
+
+    /// Every MFA session in the cache that is still valid, for `status`.
+    pub fn mfa_sessions(&self) -> Vec<MfaSession> {
+        self.files(".mfa-session.json")
+            .iter()
+            .filter_map(|path| serde_json::from_slice::<MfaSession>(&fs::read(path).ok()?).ok())
+            .filter(|s| s.credentials.fresh(Duration::ZERO))
+            .collect()
+    }
+
+    /// Removes every MFA session and all cached role credentials; the rest
+    /// (session names, which roles need MFA, locks) stays.
+    pub fn forget(&self) -> Result<Forgotten> {
+        #[derive(Deserialize)]
+        struct RoleOnly {
+            role_arn: String,
+        }
+        #[derive(Deserialize)]
+        struct SerialOnly {
+            serial: String,
+        }
+        let mut forgotten = Forgotten::default();
+        for (suffix, sessions) in [(".mfa-session.json", true), (".creds.json", false)] {
+            for path in self.files(suffix) {
+                let bytes = fs::read(&path).unwrap_or_default();
+                match fs::remove_file(&path) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == ErrorKind::NotFound => continue,
+                    Err(e) => {
+                        return Err(e).with_context(|| format!("cannot remove {}", path.display()));
+                    }
+                }
+                let name = if sessions {
+                    serde_json::from_slice::<SerialOnly>(&bytes).map(|s| s.serial)
+                } else {
+                    serde_json::from_slice::<RoleOnly>(&bytes).map(|r| r.role_arn)
+                };
+                let list = match sessions {
+                    true => &mut forgotten.mfa_sessions,
+                    false => &mut forgotten.roles,
+                };
+                let name = name.unwrap_or_else(|_| "(unreadable entry)".to_owned());
+                if !list.contains(&name) {
+                    list.push(name);
+                }
+            }
+        }
+        forgotten.mfa_sessions.sort();
+        forgotten.roles.sort();
+        Ok(forgotten)
+    }
+
+    /// The files of the cache folder whose names end with `suffix`.
+    fn files(&self, suffix: &str) -> Vec<PathBuf> {
+        let Ok(dir) = fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        dir.filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(suffix))
+            .map(|e| e.path())
+            .collect()
     }
 
     /// A missing file is `None`; an unreadable or corrupt one too, with a
@@ -342,6 +454,55 @@ mod tests {
         )
         .unwrap();
         assert!(cache.credentials(&key).is_none());
+    }
+
+    #[test]
+    fn mfa_sessions_are_keyed_private_and_forgotten() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = Cache::open_at(tmp.path().join("c")).unwrap();
+        let key = Key::new(&["mfa-session", "id", "arn:aws:iam::1:mfa/me"]);
+        cache
+            .store_mfa_session(&key, "arn:aws:iam::1:mfa/me", &creds(3600))
+            .unwrap();
+        let session = cache.mfa_session(&key).unwrap();
+        assert_eq!(session.serial, "arn:aws:iam::1:mfa/me");
+        let path = cache.path(&key, "mfa-session.json");
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert!(
+            cache
+                .mfa_session(&Key::new(&["mfa-session", "other", "x"]))
+                .is_none()
+        );
+        let copy = Key::new(&["other"]);
+        fs::copy(&path, cache.path(&copy, "mfa-session.json")).unwrap();
+        assert!(
+            cache.mfa_session(&copy).is_none(),
+            "a foreign session is a miss"
+        );
+        fs::write(cache.path(&copy, "mfa-session.json"), b"{").unwrap();
+        assert!(
+            cache.mfa_session(&copy).is_none(),
+            "a corrupt session is a miss"
+        );
+        assert_eq!(cache.mfa_sessions().len(), 1);
+
+        let role = Key::new(&["id", "arn:aws:iam::1:role/admin"]);
+        cache
+            .prepare_credentials(&role, "arn:aws:iam::1:role/admin", &creds(3600))
+            .and_then(Pending::commit)
+            .unwrap();
+        let forgotten = cache.forget().unwrap();
+        assert_eq!(
+            forgotten.mfa_sessions,
+            ["(unreadable entry)", "arn:aws:iam::1:mfa/me"]
+        );
+        assert_eq!(forgotten.roles, ["arn:aws:iam::1:role/admin"]);
+        assert!(cache.mfa_session(&key).is_none());
+        assert!(cache.credentials(&role).is_none());
+        assert!(cache.role_arns().is_empty());
     }
 
     #[test]

@@ -71,6 +71,12 @@ pub struct RoleOptions {
     #[arg(long, value_name = "ARN")]
     pub mfa_serial: Option<String>,
 
+    /// How long the MFA session opened with one code lasts, e.g. `8h`
+    /// (default 12h; AWS allows 15m to 36h).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[serde(with = "seconds")]
+    pub mfa_session_duration: Option<Duration>,
+
     /// Profile whose credentials call STS (default: the standard chain).
     #[arg(long, value_name = "PROFILE")]
     pub source_profile: Option<String>,
@@ -139,6 +145,9 @@ pub enum Command {
 
     /// Print credentials in the JSON that `credential_process` in ~/.aws/config reads.
     CredentialProcess(RoleOptions),
+
+    /// Forget the MFA session and the cached role credentials.
+    Logout,
 
     /// Used by the shell integration; not for direct use. Its stdout is
     /// evaluated by the shell, so it never prints help there.

@@ -53,6 +53,8 @@ const KEYS: &[&str] = &[
     "write_credentials_file",
     "roles",
     "serve",
+    "mfa_session",
+    "mfa_session_duration",
 ];
 
 /// The merged configuration in effect for a directory.
@@ -72,6 +74,9 @@ pub struct Config {
     pub roles: Vec<String>,
     /// Exec mode serves credentials from a loopback endpoint.
     pub serve: Option<bool>,
+    /// Whether one MFA code opens a session (GetSessionToken) for every role.
+    pub mfa_session: Option<bool>,
+    pub mfa_session_duration: Option<Duration>,
     /// The files in effect, nearest first.
     pub files: Vec<PathBuf>,
     /// Project files found but not used, nearest first.
@@ -138,6 +143,10 @@ impl Config {
         self.serve.unwrap_or(false)
     }
 
+    pub fn mfa_session(&self) -> bool {
+        self.mfa_session.unwrap_or(true)
+    }
+
     /// Loads `explicit` alone, or every usable file found from `dir` upward
     /// plus the one in `~/.aws`.
     pub fn load(dir: &Path, explicit: Option<&Path>) -> Result<Config> {
@@ -187,6 +196,8 @@ impl Config {
             parsed.write_credentials_file,
         );
         fill(&mut self.serve, parsed.serve);
+        fill(&mut self.mfa_session, parsed.mfa_session);
+        fill(&mut self.mfa_session_duration, parsed.mfa_session_duration);
         for role in parsed.roles.unwrap_or_default() {
             if seen.insert(role.clone()) {
                 self.roles.push(role);
@@ -234,6 +245,8 @@ struct FileConfig {
     write_credentials_file: Option<bool>,
     roles: Option<Vec<String>>,
     serve: Option<bool>,
+    mfa_session: Option<bool>,
+    mfa_session_duration: Option<Duration>,
     unknown: Vec<String>,
 }
 
@@ -288,11 +301,12 @@ fn parse(file: &Path, bytes: &[u8]) -> Result<FileConfig> {
             "refresh_before_expiry" => parsed.refresh_before_expiry = duration(value)?,
             "role" => parsed.role = string(value)?,
             "duration" => parsed.duration = duration(value)?,
+            "mfa_session_duration" => parsed.mfa_session_duration = duration(value)?,
             "region" => parsed.region = string(value)?,
             "mfa_serial" => parsed.mfa_serial = string(value)?,
             "external_id" => parsed.external_id = string(value)?,
             "source_profile" => parsed.source_profile = string(value)?,
-            "write_credentials_file" | "serve" => {
+            "write_credentials_file" | "serve" | "mfa_session" => {
                 let flag = match value {
                     Value::Null => None,
                     Value::Bool(b) => Some(b),
@@ -300,6 +314,7 @@ fn parse(file: &Path, bytes: &[u8]) -> Result<FileConfig> {
                 };
                 match key.as_str() {
                     "serve" => parsed.serve = flag,
+                    "mfa_session" => parsed.mfa_session = flag,
                     _ => parsed.write_credentials_file = flag,
                 }
             }

@@ -1,10 +1,21 @@
 //! MFA codes: from `--mfa-token`/`ASSUME_ROLE_MFA_TOKEN`, or asked on the
-//! terminal (`/dev/tty`, never stdin or stdout, so `eval "$(…)"` still works).
+//! terminal (`/dev/tty`, never stdin or stdout, so `eval "$(…)"` still works),
+//! typed without echo.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 
 use anyhow::{Context, Result, bail};
+
+/// Why a code is asked for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Ask {
+    First,
+    /// The last code was not accepted.
+    Retry,
+    /// A role refused the MFA session: it wants a more recent code.
+    Fresher,
+}
 
 /// Where a code comes from.
 pub enum CodeSource {
@@ -40,18 +51,32 @@ impl CodeSource {
 
     /// The code for `serial`: the given one, or one typed at the terminal
     /// (asked again until it is 6 digits).
-    pub fn code(&self, serial: &str, retry: bool) -> Result<String> {
+    pub fn code(&self, serial: &str, ask: Ask) -> Result<String> {
         match self {
             CodeSource::Given(code) => Ok(code.clone()),
             CodeSource::Terminal => {
-                let mut tty = Tty::open(serial)?;
-                let mut prompt = if retry {
-                    format!("That code was not accepted. MFA code for {serial}: ")
-                } else {
-                    format!("MFA code for {serial}: ")
+                // Opened first, for a clear message when there is none.
+                drop(Tty::open(serial)?);
+                let mut prompt = match ask {
+                    Ask::First => format!("MFA code for {serial}: "),
+                    Ask::Retry => format!("That code was not accepted. MFA code for {serial}: "),
+                    Ask::Fresher => {
+                        format!("The role wants a more recent MFA code. MFA code for {serial}: ")
+                    }
                 };
                 loop {
-                    let answer = tty.ask(&prompt)?;
+                    let answer = match rpassword::prompt_password(&prompt) {
+                        Ok(answer) => answer.trim().to_owned(),
+                        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                            bail!("no MFA code was typed")
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                            bail!("interrupted while asking for an MFA code")
+                        }
+                        Err(e) => {
+                            return Err(e).context("cannot read an MFA code from the terminal");
+                        }
+                    };
                     if check_code(&answer).is_ok() {
                         return Ok(answer);
                     }

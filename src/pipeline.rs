@@ -11,7 +11,7 @@ use crate::aws_files;
 use crate::cache::{Cache, Credentials, Identity, Key, rfc3339};
 use crate::cli::{RoleOptions, parse_duration};
 use crate::config::Config;
-use crate::mfa::{self, CodeSource};
+use crate::mfa::{self, Ask, CodeSource};
 use crate::resolve::{self, Target};
 use crate::sts::{AssumeError, AssumeRequest, Aws};
 
@@ -162,6 +162,7 @@ fn obtain(target: &Target, config: &Config, args: &RoleOptions) -> Result<Creden
         return Ok(c);
     }
 
+    let session_duration = mfa_session_duration(args, config)?;
     let timeout = match env::var("ASSUME_ROLE_TIMEOUT") {
         Ok(text) => parse_duration(&text).map_err(|e| anyhow!("ASSUME_ROLE_TIMEOUT: {e}"))?,
         Err(_) => DEFAULT_TIMEOUT,
@@ -176,7 +177,15 @@ fn obtain(target: &Target, config: &Config, args: &RoleOptions) -> Result<Creden
         .map(session_name)
         .unwrap_or_else(|| who.session_name.clone());
     let learned = (who.mfa.get(&target.role_arn).cloned(), who.device.clone());
-    let credentials = assume_with_mfa(&aws, target, &session, &mut who, args)?;
+    let sessions = MfaSessions {
+        cache: &cache,
+        identity: &identity,
+        duration: session_duration,
+    };
+    let sessions = (config.mfa_session()
+        && long_term_keys(target.options.source_profile.as_deref())?)
+    .then_some(&sessions);
+    let credentials = assume_with_mfa(&aws, target, &session, &mut who, args, sessions)?;
     if (who.mfa.get(&target.role_arn).cloned(), who.device.clone()) != learned {
         // Merge into what other processes may have learned meanwhile.
         let _guard = cache.lock(&identity_key)?;
@@ -238,68 +247,249 @@ fn remembered_identity(cache: &Cache, key: &Key, aws: &Aws) -> Result<Identity> 
     Ok(who)
 }
 
+/// How MFA sessions are used for this call: for an IAM user's long-term
+/// keys, unless `mfa_session: false`.
+struct MfaSessions<'a> {
+    cache: &'a Cache,
+    identity: &'a str,
+    duration: Duration,
+}
+
+/// An MFA session is used while it has this much time left: enough for the
+/// AssumeRole it signs.
+const SESSION_MARGIN: Duration = Duration::from_secs(60);
+
+/// AWS's bounds for GetSessionToken by an IAM user.
+const SESSION_MIN: Duration = Duration::from_secs(15 * 60);
+const SESSION_MAX: Duration = Duration::from_secs(36 * 3600);
+const SESSION_DEFAULT: Duration = Duration::from_secs(12 * 3600);
+
+/// `--mfa-session-duration`, else `mfa_session_duration`, else 12h; checked
+/// against AWS's bounds before anything is sent.
+pub fn mfa_session_duration(args: &RoleOptions, config: &Config) -> Result<Duration> {
+    let duration = args
+        .mfa_session_duration
+        .or(config.mfa_session_duration)
+        .unwrap_or(SESSION_DEFAULT);
+    if !(SESSION_MIN..=SESSION_MAX).contains(&duration) {
+        return Err(Usage(format!(
+            "mfa_session_duration {} is out of range: AWS allows 15m to 36h",
+            humantime::format_duration(duration)
+        ))
+        .into());
+    }
+    Ok(duration)
+}
+
+/// Whether the base credentials are long-term access keys (an IAM user's),
+/// the only kind GetSessionToken takes: told from the environment and the
+/// shared files, without a request. SSO, role profiles, credential_process,
+/// web identity, instance metadata and any key with a session token: no.
+fn long_term_keys(source_profile: Option<&str>) -> Result<bool> {
+    let set = |name: &str| env::var(name).ok().filter(|v| !v.is_empty());
+    let temporary = |key: &str, token: Option<&String>| key.starts_with("ASIA") || token.is_some();
+    if source_profile.is_none()
+        && let Some(key) = set("AWS_ACCESS_KEY_ID")
+    {
+        return Ok(!temporary(&key, set("AWS_SESSION_TOKEN").as_ref()));
+    }
+    let profile = source_profile
+        .map(str::to_owned)
+        .or_else(|| set("AWS_PROFILE"))
+        .or_else(|| set("AWS_DEFAULT_PROFILE"))
+        .unwrap_or_else(|| "default".to_owned());
+    let config = aws_files::config_profiles()?;
+    let config = config.get(&profile);
+    let elsewhere = [
+        "role_arn",
+        "credential_process",
+        "sso_session",
+        "sso_start_url",
+        "web_identity_token_file",
+    ];
+    if config.is_some_and(|p| elsewhere.iter().any(|k| p.contains_key(*k))) {
+        return Ok(false);
+    }
+    let credentials = aws_files::credentials_profiles()?;
+    let keys = credentials.get(&profile).or(config);
+    Ok(keys.is_some_and(|p| {
+        p.get("aws_access_key_id")
+            .is_some_and(|key| !temporary(key, p.get("aws_session_token")))
+    }))
+}
+
 /// AssumeRole, with MFA when configured or when learned to be needed:
 /// a role that denies a call without MFA is retried with the user's device,
-/// and that is remembered for the next time.
+/// and that is remembered for the next time. With MFA sessions, the code
+/// opens (or a cached session spares) a GetSessionToken session that signs
+/// the call; otherwise the code goes to AssumeRole itself.
 fn assume_with_mfa(
     aws: &Aws,
     target: &Target,
     session: &str,
     who: &mut Identity,
     args: &RoleOptions,
+    sessions: Option<&MfaSessions>,
 ) -> Result<Credentials> {
     let codes = CodeSource::new(args.mfa_token.as_deref())?;
-    let mut serial = target
-        .options
-        .mfa_serial
-        .clone()
-        .or_else(|| who.mfa.get(&target.role_arn).cloned());
-    let mut code = serial
-        .as_deref()
-        .map(|s| codes.code(s, false))
-        .transpose()?;
-    let mut rejected = 0;
-    loop {
+    let request = |mfa: Option<(&str, &str)>, signer: Option<&Credentials>| {
         let request = AssumeRequest {
             role_arn: &target.role_arn,
             session_name: session,
             duration: target.duration(),
             external_id: target.options.external_id.as_deref(),
-            mfa: serial.as_deref().zip(code.as_deref()),
+            mfa,
+            session: signer,
         };
-        let denied = match aws.assume_role(&request) {
-            Ok(credentials) => {
-                if let Some(serial) = serial.filter(|_| target.options.mfa_serial.is_none()) {
-                    who.mfa.insert(target.role_arn.clone(), serial);
-                }
-                return Ok(credentials);
-            }
-            Err(AssumeError::Other(e)) => {
-                return Err(e.context(format!("cannot assume {}", target.role_arn)));
-            }
-            Err(AssumeError::Denied(message)) => message,
-        };
-        let Some(current) = serial.clone() else {
+        aws.assume_role(&request)
+    };
+    let cannot = |e: AssumeError| match e {
+        AssumeError::Other(e) => e.context(format!("cannot assume {}", target.role_arn)),
+        AssumeError::Denied(m) | AssumeError::Expired(m) => {
+            anyhow!("cannot assume {}: {m}", target.role_arn)
+        }
+    };
+    let known = target
+        .options
+        .mfa_serial
+        .clone()
+        .or_else(|| who.mfa.get(&target.role_arn).cloned());
+    let serial = match known {
+        Some(serial) => serial,
+        None => {
+            // Not known to need MFA: try without it first.
+            let denied = match request(None, None) {
+                Ok(credentials) => return Ok(credentials),
+                Err(AssumeError::Denied(message)) => message,
+                Err(e) => return Err(cannot(e)),
+            };
             // Perhaps the role wants MFA: find the user's device and retry.
             let device = find_device(aws, who)
                 .with_context(|| format!("cannot assume {}: {denied}", target.role_arn))?;
             let Some(device) = device else {
                 bail!("cannot assume {}: {denied}", target.role_arn);
             };
-            code = Some(codes.code(&device, false)?);
-            serial = Some(device);
-            continue;
-        };
-        rejected += 1;
-        if codes.can_retype() && rejected < 3 {
-            code = Some(codes.code(&current, true)?);
-            continue;
+            device
         }
-        who.mfa.remove(&target.role_arn);
-        bail!(
-            "cannot assume {} with MFA device {current}: {denied}",
-            target.role_arn
-        );
+    };
+
+    let credentials = match sessions {
+        Some(sessions) => {
+            let key = Key::new(&["mfa-session", sessions.identity, &serial]);
+            let (signer, new) =
+                open_session(aws, sessions, &key, &serial, &codes, None, Ask::First)
+                    .with_context(|| format!("cannot assume {}", target.role_arn))?;
+            match request(None, Some(&signer)) {
+                Ok(credentials) => credentials,
+                Err(e @ AssumeError::Other(_)) => return Err(cannot(e)),
+                Err(AssumeError::Denied(message)) if new => {
+                    bail!(
+                        "cannot assume {} with a new MFA session of {serial}: {message}",
+                        target.role_arn
+                    )
+                }
+                // The session ended early, or the role wants a more recent
+                // MFA (aws:MultiFactorAuthAge): one fresh code, one new
+                // session, one more try.
+                Err(e) => {
+                    let ask = match e {
+                        AssumeError::Expired(_) => Ask::First,
+                        _ => Ask::Fresher,
+                    };
+                    let (signer, _) =
+                        open_session(aws, sessions, &key, &serial, &codes, Some(&signer), ask)
+                            .with_context(|| format!("cannot assume {}", target.role_arn))?;
+                    request(None, Some(&signer)).map_err(|e| match e {
+                        AssumeError::Denied(m) | AssumeError::Expired(m) => anyhow!(
+                            "cannot assume {} with a new MFA session of {serial}: {m}",
+                            target.role_arn
+                        ),
+                        e => cannot(e),
+                    })?
+                }
+            }
+        }
+        None => {
+            let mut code = codes.code(&serial, Ask::First)?;
+            let mut rejected = 0;
+            loop {
+                match request(Some((&serial, &code)), None) {
+                    Ok(credentials) => break credentials,
+                    Err(AssumeError::Denied(message)) => {
+                        rejected += 1;
+                        if !codes.can_retype() || rejected == 3 {
+                            bail!(
+                                "cannot assume {} with MFA device {serial}: {message}",
+                                target.role_arn
+                            );
+                        }
+                        code = codes.code(&serial, Ask::Retry)?;
+                    }
+                    Err(e) => return Err(cannot(e)),
+                }
+            }
+        }
+    };
+    if target.options.mfa_serial.is_none() {
+        who.mfa.insert(target.role_arn.clone(), serial);
+    }
+    Ok(credentials)
+}
+
+/// The MFA session of `serial`: the cached one while it lasts (and is not
+/// `stale`, the one a role just refused), else a new one from one code.
+/// Under the session's lock, so that concurrent calls make one prompt and
+/// one GetSessionToken. Returns whether the session is new.
+fn open_session(
+    aws: &Aws,
+    sessions: &MfaSessions,
+    key: &Key,
+    serial: &str,
+    codes: &CodeSource,
+    stale: Option<&Credentials>,
+    ask: Ask,
+) -> Result<(Credentials, bool)> {
+    let usable = |c: &Credentials| {
+        c.fresh(SESSION_MARGIN) && stale.is_none_or(|s| s.access_key_id != c.access_key_id)
+    };
+    let cache = sessions.cache;
+    let cached = || {
+        cache
+            .mfa_session(key)
+            .map(|s| s.credentials)
+            .filter(|c| usable(c))
+    };
+    if let Some(credentials) = cached() {
+        return Ok((credentials, false));
+    }
+    let _lock = cache.lock(key)?;
+    if let Some(credentials) = cached() {
+        return Ok((credentials, false));
+    }
+    let mut code = codes.code(serial, ask)?;
+    let mut rejected = 0;
+    loop {
+        match aws.mfa_session(serial, &code, sessions.duration) {
+            Ok(credentials) => {
+                cache.store_mfa_session(key, serial, &credentials)?;
+                return Ok((credentials, true));
+            }
+            Err(AssumeError::Denied(message)) => {
+                rejected += 1;
+                if !codes.can_retype() || rejected == 3 {
+                    bail!("cannot open an MFA session with device {serial}: {message}");
+                }
+                code = codes.code(serial, Ask::Retry)?;
+            }
+            Err(AssumeError::Other(e)) => {
+                return Err(e.context(format!(
+                    "cannot open an MFA session with device {serial} (sts:GetSessionToken)"
+                )));
+            }
+            Err(AssumeError::Expired(message)) => {
+                bail!("cannot open an MFA session with device {serial}: {message}")
+            }
+        }
     }
 }
 

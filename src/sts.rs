@@ -1,5 +1,5 @@
 //! The only module that talks to AWS: GetUser, GetCallerIdentity,
-//! ListMFADevices, AssumeRole.
+//! ListMFADevices, GetSessionToken, AssumeRole.
 
 use std::time::{Duration, SystemTime};
 
@@ -34,12 +34,18 @@ pub struct AssumeRequest<'a> {
     pub duration: Duration,
     pub external_id: Option<&'a str>,
     pub mfa: Option<(&'a str, &'a str)>,
+    /// An MFA session (from GetSessionToken) that signs the call instead of
+    /// the base credentials.
+    pub session: Option<&'a Credentials>,
 }
 
-/// AssumeRole failed: denied (perhaps for want of MFA), or anything else.
+/// AssumeRole or GetSessionToken failed: denied (perhaps for want of MFA, or
+/// a wrong code), the signing MFA session ended, or anything else.
 #[derive(Debug)]
 pub enum AssumeError {
     Denied(String),
+    /// The MFA session that signed the call has ended.
+    Expired(String),
     Other(anyhow::Error),
 }
 
@@ -137,9 +143,12 @@ impl Aws {
     }
 
     pub fn assume_role(&self, req: &AssumeRequest) -> Result<Credentials, AssumeError> {
+        let sts = match req.session {
+            Some(session) => self.signed_by(session),
+            None => self.sts.clone(),
+        };
         self.runtime.block_on(async {
-            let out = self
-                .sts
+            let out = sts
                 .assume_role()
                 .role_arn(req.role_arn)
                 .role_session_name(req.session_name)
@@ -154,21 +163,74 @@ impl Aws {
                 Err(e) if e.code() == Some("AccessDenied") => {
                     return Err(AssumeError::Denied(describe(e)));
                 }
+                Err(e) if req.session.is_some() && e.code() == Some("ExpiredToken") => {
+                    return Err(AssumeError::Expired(describe(e)));
+                }
                 Err(e) => return Err(AssumeError::Other(anyhow!("{}", describe(e)))),
             };
             let c = out
                 .credentials
                 .ok_or_else(|| AssumeError::Other(anyhow!("STS returned no credentials")))?;
-            let expiration = SystemTime::try_from(c.expiration)
-                .map_err(|_| AssumeError::Other(anyhow!("STS returned a bad expiration time")))?;
-            Ok(Credentials {
-                access_key_id: c.access_key_id,
-                secret_access_key: c.secret_access_key,
-                session_token: c.session_token,
-                expiration,
-            })
+            temporary(c).map_err(AssumeError::Other)
         })
     }
+
+    /// GetSessionToken with an MFA code: a session of the base identity,
+    /// authenticated with MFA, that can sign AssumeRole for `duration`.
+    /// A wrong code is `Denied`.
+    pub fn mfa_session(
+        &self,
+        serial: &str,
+        code: &str,
+        duration: Duration,
+    ) -> Result<Credentials, AssumeError> {
+        self.runtime.block_on(async {
+            let out = self
+                .sts
+                .get_session_token()
+                .duration_seconds(i32::try_from(duration.as_secs()).unwrap_or(i32::MAX))
+                .serial_number(serial)
+                .token_code(code)
+                .send()
+                .await;
+            let out = match out {
+                Ok(out) => out,
+                Err(e) if e.code() == Some("AccessDenied") => {
+                    return Err(AssumeError::Denied(describe(e)));
+                }
+                Err(e) => return Err(AssumeError::Other(anyhow!("{}", describe(e)))),
+            };
+            let c = out
+                .credentials
+                .ok_or_else(|| AssumeError::Other(anyhow!("STS returned no credentials")))?;
+            temporary(c).map_err(AssumeError::Other)
+        })
+    }
+
+    /// An STS client like the base one (region, endpoint, timeouts) that
+    /// signs with `session`'s keys.
+    fn signed_by(&self, session: &Credentials) -> aws_sdk_sts::Client {
+        let keys = aws_credential_types::Credentials::new(
+            &session.access_key_id,
+            &session.secret_access_key,
+            Some(session.session_token.clone()),
+            Some(session.expiration),
+            "assume-role MFA session",
+        );
+        let config = self.sts.config().to_builder().credentials_provider(keys);
+        aws_sdk_sts::Client::from_conf(config.build())
+    }
+}
+
+fn temporary(c: aws_sdk_sts::types::Credentials) -> Result<Credentials> {
+    let expiration = SystemTime::try_from(c.expiration)
+        .map_err(|_| anyhow!("STS returned a bad expiration time"))?;
+    Ok(Credentials {
+        access_key_id: c.access_key_id,
+        secret_access_key: c.secret_access_key,
+        session_token: c.session_token,
+        expiration,
+    })
 }
 
 fn is_timeout<E, R>(err: &SdkError<E, R>) -> bool {

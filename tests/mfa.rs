@@ -107,7 +107,12 @@ fn wrong_mfa_token_is_one_line_naming_the_device() {
     let line = failure_line(&mfa.run(&["--mfa-token", "000000"]), 1);
     assert!(line.contains(&mfa.serial), "{line}");
     assert!(line.contains(ADMIN), "{line}");
-    assert_eq!(mfa.assume_roles(), 1, "a given code cannot be retyped");
+    assert_eq!(
+        mfa.sts.count("GetSessionToken"),
+        1,
+        "a given code cannot be retyped"
+    );
+    assert_eq!(mfa.assume_roles(), 0);
     assert_nothing_written(&mfa.env);
 }
 
@@ -276,8 +281,11 @@ want "AWS_ACCESS_KEY_ID=ASIA"
         transcript.contains(&format!("ASSUME_ROLE_ARN={ADMIN}")),
         "{transcript}"
     );
-    // Denied without MFA, the wrong code, the right one; not the short one.
-    assert_eq!(mfa.assume_roles(), 3);
+    // Denied without MFA, then one with the session; GetSessionToken for the
+    // wrong code and the right one, not for the short one.
+    assert_eq!(mfa.assume_roles(), 2);
+    assert_eq!(mfa.sts.count("GetSessionToken"), 2);
+    assert_eq!(mfa.sts.count("_codes"), 2);
 }
 
 #[test]

@@ -4,6 +4,7 @@ mod completions;
 mod credential_process;
 mod exec;
 mod init;
+mod logout;
 mod roles;
 mod shell_hook;
 mod status;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Allow(args)) => trust::allow(&args),
         Some(Command::Deny(args)) => trust::deny(&args),
         Some(Command::Status(args)) => status::run(&args),
+        Some(Command::Logout) => logout::run(),
         Some(Command::ShellHook(args)) => run_shell(args),
     }
 }

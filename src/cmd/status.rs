@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use anyhow::Result;
 
 use crate::base_env::ROLE_VAR;
-use crate::cache::rfc3339;
+use crate::cache::{Cache, rfc3339};
 use crate::cli::{RoleOptions, StatusArgs};
 use crate::config::{self, Why};
 use crate::escape;
@@ -52,6 +52,20 @@ pub fn run(args: &StatusArgs) -> Result<ExitCode> {
         (s.path.display().to_string(), why)
     }));
 
+    // Read only when the folder exists: status creates nothing.
+    let sessions: Vec<(String, Duration)> = dirs::cache_dir()
+        .map(|d| d.join("assume-role"))
+        .filter(|d| d.is_dir())
+        .and_then(|d| Cache::open_at(d).ok())
+        .map(|cache| cache.mfa_sessions())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|s| {
+            let left = s.credentials.expiration.duration_since(SystemTime::now());
+            (s.serial, left.unwrap_or_default())
+        })
+        .collect();
+
     let mut out = String::new();
     if args.json {
         let json = serde_json::json!({
@@ -59,6 +73,7 @@ pub fn run(args: &StatusArgs) -> Result<ExitCode> {
             "account": account,
             "expiration": expiry.map(rfc3339::format),
             "seconds_left": left.map(|d| d.as_secs()),
+            "mfa_sessions": sessions.iter().map(|(serial, left)| serde_json::json!({"serial": serial, "seconds_left": left.as_secs()})).collect::<Vec<_>>(),
             "config_files": files.iter().map(|(f, t)| serde_json::json!({"path": f, "trust": t})).collect::<Vec<_>>(),
         });
         out = format!("{json}\n");
@@ -74,6 +89,9 @@ pub fn run(args: &StatusArgs) -> Result<ExitCode> {
             }
             (Some(role), _) => out += &format!("role:    {} (credentials expired)\n", escape(role)),
             (None, _) => out += "role:    none active\n",
+        }
+        for (serial, left) in &sessions {
+            out += &format!("mfa:     session of {serial}, ends in {}\n", human(*left));
         }
         for (file, trust) in &files {
             out += &format!("config:  {} ({trust})\n", escape(file));

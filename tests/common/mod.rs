@@ -370,7 +370,8 @@ impl FakeSts {
     }
 
     /// As [`FakeSts::start`], with more of fake_sts.py's options
-    /// (`--no-mfa`, `--external-id ID`, `--lifetime SECONDS`).
+    /// (`--no-mfa`, `--external-id ID`, `--lifetime SECONDS`, `--max-mfa-age ROLE=SECONDS`,
+    /// `--deny-role ROLE`).
     pub fn start_with(good_code: &str, options: &[&str]) -> FakeSts {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/fake_sts.py");
         let mut child = Command::new(venv_bin("python"))
@@ -400,6 +401,13 @@ impl FakeSts {
         let counts: BTreeMap<String, usize> = serde_json::from_str(&body)
             .unwrap_or_else(|e| panic!("bad /_count reply {body:?}: {e}"));
         counts.get(action).copied().unwrap_or(0)
+    }
+
+    /// POSTs to one of the fake's control paths (`/_expire_sessions`,
+    /// `/_age_sessions?seconds=N`).
+    pub fn control(&self, path: &str) {
+        let (status, body) = http(self.port, "POST", path);
+        assert_eq!(status, 200, "fake STS {path} failed: {body}");
     }
 }
 
