@@ -164,3 +164,112 @@ fn test_env_isolates_the_environment() {
     assert_eq!(written, env.credentials_file());
     assert_eq!(std::fs::read_to_string(written).unwrap(), "[default]\n");
 }
+
+/// fake_sts.py's GetSessionToken and session-signed AssumeRole, read by
+/// botocore (awscli) as the reference client.
+#[test]
+fn fake_sts_mfa_sessions_work_with_awscli() {
+    let fake = FakeSts::start_with("123456", &["--deny-role", "never"]);
+    let serial = "arn:aws:iam::123456789012:mfa/alice";
+    let base = TestEnv::new()
+        .set_env("AWS_ACCESS_KEY_ID", "AKIAFAKEBASE")
+        .set_env("AWS_SECRET_ACCESS_KEY", "secret")
+        .set_env("AWS_ENDPOINT_URL_STS", &fake.endpoint());
+    let session_token = |code: &str| {
+        run(aws_cli(&base).args([
+            "sts",
+            "get-session-token",
+            "--serial-number",
+            serial,
+            "--token-code",
+            code,
+            "--duration-seconds",
+            "900",
+            "--output",
+            "json",
+        ]))
+    };
+    let denied = session_token("000000");
+    assert_fails(&denied);
+    assert!(
+        stderr(&denied).contains("AccessDenied") && stderr(&denied).contains("invalid MFA"),
+        "{}",
+        describe(&denied)
+    );
+    let output = session_token("123456");
+    assert_ok(&output);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let c = &json["Credentials"];
+    let key = c["AccessKeyId"].as_str().unwrap();
+    assert!(key.starts_with("ASIA"), "{json}");
+
+    let session = TestEnv::new()
+        .set_env("AWS_ACCESS_KEY_ID", key)
+        .set_env(
+            "AWS_SECRET_ACCESS_KEY",
+            c["SecretAccessKey"].as_str().unwrap(),
+        )
+        .set_env("AWS_SESSION_TOKEN", c["SessionToken"].as_str().unwrap())
+        .set_env("AWS_ENDPOINT_URL_STS", &fake.endpoint());
+    let assume = |env: &TestEnv, role: &str| {
+        run(aws_cli(env).args([
+            "sts",
+            "assume-role",
+            "--role-arn",
+            &format!("arn:aws:iam::123456789012:role/{role}"),
+            "--role-session-name",
+            "smoke",
+            "--output",
+            "json",
+        ]))
+    };
+    // Signed by the session: no code needed.
+    let output = assume(&session, "admin");
+    assert_ok(&output);
+    assert!(
+        stdout(&output).contains("assumed-role/admin/smoke"),
+        "{}",
+        describe(&output)
+    );
+    // Signed by the base keys without a code: denied.
+    let output = assume(&base, "admin");
+    assert!(
+        stderr(&output).contains("AccessDenied"),
+        "{}",
+        describe(&output)
+    );
+    let output = assume(&session, "never");
+    assert!(
+        stderr(&output).contains("AccessDenied"),
+        "{}",
+        describe(&output)
+    );
+    // Session keys cannot open another session.
+    let output = run(aws_cli(&session).args([
+        "sts",
+        "get-session-token",
+        "--serial-number",
+        serial,
+        "--token-code",
+        "123456",
+    ]));
+    assert!(
+        stderr(&output).contains("Cannot call GetSessionToken with session credentials"),
+        "{}",
+        describe(&output)
+    );
+    // Ended sessions are refused as AWS refuses them.
+    fake.control("/_expire_sessions");
+    let output = assume(&session, "admin");
+    assert!(
+        stderr(&output).contains("ExpiredToken"),
+        "{}",
+        describe(&output)
+    );
+
+    assert_eq!(fake.count("GetSessionToken"), 3);
+    assert_eq!(fake.count("AssumeRole"), 4);
+    // The refused session call is turned away before its code is read.
+    assert_eq!(fake.count("_codes"), 2);
+    assert_eq!(fake.count("_good_codes"), 1);
+}

@@ -1,13 +1,15 @@
 //! MFA through the built binary: STS is tests/support/fake_sts.py (it
 //! accepts AssumeRole only with the code 123456 and a serial number), IAM
 //! is one moto server shared by the file, where each test has its own user
-//! with a virtual MFA device. The terminal prompt runs under `expect`.
+//! with a virtual MFA device. The terminal prompt runs under `expect`, or
+//! `tmux` for a real shell and for what the screen shows.
 
 mod common;
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::time::{Duration, Instant};
 
 use common::shared_moto as moto;
 use common::*;
@@ -29,9 +31,14 @@ struct Mfa {
 
 /// `role_prefix` is configured; `mfa_serial` too when `configured`.
 fn setup(name: &str, configured: bool) -> Mfa {
+    setup_with(name, configured, GOOD, &[])
+}
+
+/// As [`setup`], with the fake's good code and its other options.
+fn setup_with(name: &str, configured: bool, good: &str, options: &[&str]) -> Mfa {
     let user = moto().create_user(name);
     let serial = moto().create_virtual_mfa(&user);
-    let sts = FakeSts::start(GOOD);
+    let sts = FakeSts::start_with(good, options);
     let env = TestEnv::new()
         .trusting_work()
         .with_user(&user)
@@ -393,9 +400,481 @@ expect {
     let transcript = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{transcript}");
     assert!(
-        transcript.contains(&format!("with MFA device {}", mfa.serial)),
+        transcript.contains(&format!("MFA session with device {}", mfa.serial)),
         "{transcript}"
     );
-    assert_eq!(mfa.assume_roles(), 3, "one call per code");
+    // One GetSessionToken per code; no role was asked for.
+    assert_eq!(mfa.sts.count("GetSessionToken"), 3, "one call per code");
+    assert_eq!(mfa.assume_roles(), 0);
     assert_nothing_written(&mfa.env);
+}
+
+// ------------------------------------------------------------ MFA sessions
+
+/// A code that appears nowhere else on the screen (the account id holds
+/// 123456), so that a screen without it shows the input was hidden.
+const SECRET_CODE: &str = "864209";
+
+impl Mfa {
+    /// A call with the code in ASSUME_ROLE_MFA_TOKEN (no terminal).
+    fn with_token(&self, role: &str, extra: &[&str]) -> Output {
+        run(self
+            .env
+            .cmd()
+            .env("ASSUME_ROLE_MFA_TOKEN", GOOD)
+            .args(["--role", role])
+            .args(extra))
+    }
+
+    /// The fake's counters: (codes received, GetSessionToken, AssumeRole).
+    fn counts(&self) -> (usize, usize, usize) {
+        (
+            self.sts.count("_codes"),
+            self.sts.count("GetSessionToken"),
+            self.sts.count("AssumeRole"),
+        )
+    }
+
+    fn status_json(&self) -> serde_json::Value {
+        let output = run(self.env.cmd().args(["status", "--json"]));
+        assert_ok(&output);
+        serde_json::from_str(&stdout(&output)).unwrap()
+    }
+}
+
+fn assert_quiet_ok(output: &Output) {
+    assert_ok(output);
+    assert_eq!(stderr(output), "", "{}", describe(output));
+}
+
+/// A tmux server of its own running one bash in `env`; killed on drop.
+struct Tmux<'a> {
+    env: &'a TestEnv,
+    socket: PathBuf,
+}
+
+impl<'a> Tmux<'a> {
+    fn bash(env: &'a TestEnv) -> Tmux<'a> {
+        let tmux = Tmux {
+            env,
+            socket: env.root().join("tmux.sock"),
+        };
+        tmux.tmux(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            "200",
+            "-y",
+            "50",
+            "--",
+            "bash",
+            "--norc",
+            "--noprofile",
+        ]);
+        tmux
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = self
+            .env
+            .command("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run tmux ({e}): apt-get install tmux"));
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn type_line(&self, text: &str) {
+        self.tmux(&["send-keys", "-l", text]);
+        self.tmux(&["send-keys", "Enter"]);
+    }
+
+    /// The screen and its history.
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-J", "-S", "-"])
+    }
+
+    /// Waits until `text` is on the screen `times` times; returns the screen.
+    fn wait_for(&self, text: &str, times: usize) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.screen();
+            if screen.matches(text).count() >= times {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{text:?} never showed {times} times on the terminal:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux<'_> {
+    fn drop(&mut self) {
+        let _ = self
+            .env
+            .command("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
+    }
+}
+
+/// PATH with the built binary first, so that `ar` finds `assume-role`.
+fn bin_path() -> String {
+    let ours = Path::new(env!("CARGO_BIN_EXE_assume-role"))
+        .parent()
+        .unwrap();
+    format!("{}:{}", ours.display(), venv_path())
+}
+
+#[test]
+fn one_code_serves_three_roles_and_their_refreshes_in_a_real_shell() {
+    let mfa = setup_with("mfa-abc", true, SECRET_CODE, &[]);
+    let env = TestEnv::new()
+        .with_user(&mfa.user)
+        .endpoint(&moto().endpoint())
+        .set_env("AWS_ENDPOINT_URL_STS", &mfa.sts.endpoint())
+        .set_env("PATH", &bin_path())
+        .set_env("PS1", "$ ")
+        .set_env("LANG", "C.UTF-8");
+    env.write(
+        "home/.aws/assume-role.yaml",
+        &format!("role_prefix: {PREFIX}\nmfa_serial: {}\n", mfa.serial),
+    );
+    let tmux = Tmux::bash(&env);
+    // `"init-""done"` shows as typed; init-done only once it ran.
+    tmux.type_line("eval \"$(assume-role init bash)\"; echo \"init-\"\"done\"");
+    tmux.wait_for("init-done", 1);
+    tmux.type_line("ar a; ar b; ar c; echo \"switched-\"\"to=${ASSUME_ROLE_ARN##*/}\"");
+    tmux.wait_for(&format!("MFA code for {}: ", mfa.serial), 1);
+    tmux.type_line(SECRET_CODE);
+    tmux.wait_for("switched-to=c", 1);
+    tmux.type_line("ar");
+    let screen = tmux.wait_for(
+        &format!("mfa:     session of {}, ends in 11h5", mfa.serial),
+        1,
+    );
+    eprintln!(
+        "===== ar a; ar b; ar c under tmux =====\n{}",
+        screen.trim_end()
+    );
+    // Then every role again, past the cache (as after their expiry).
+    tmux.type_line("ar a -f; ar b -f; ar c -f; echo \"refreshed-\"\"to=${ASSUME_ROLE_ARN##*/}\"");
+    let screen = tmux.wait_for("refreshed-to=c", 1);
+
+    assert_eq!(screen.matches("MFA code for").count(), 1, "{screen}");
+    assert!(
+        !screen.contains(SECRET_CODE),
+        "the code was echoed:\n{screen}"
+    );
+    assert!(!screen.contains("assume-role:"), "{screen}");
+    assert_eq!(
+        mfa.counts(),
+        (1, 1, 6),
+        "(codes, GetSessionToken, AssumeRole)"
+    );
+
+    // The session is cached privately and never leaves the cache.
+    let sessions = cache_files(&env, ".mfa-session.json");
+    assert_eq!(sessions.len(), 1, "{sessions:?}");
+    let session = fs::read_to_string(&sessions[0]).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&session).unwrap();
+    let key = json["credentials"]["access_key_id"].as_str().unwrap();
+    assert!(key.starts_with("ASIA"), "{session}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(&sessions[0]).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let written = fs::read_to_string(env.credentials_file()).unwrap();
+    assert!(
+        !written.contains(key),
+        "the MFA session reached ~/.aws/credentials"
+    );
+    tmux.type_line("env | grep -c \"$(echo ASIA)\" ; env > \"$HOME/env.txt\"; echo env-\"\"saved");
+    tmux.wait_for("env-saved", 1);
+    let exported = fs::read_to_string(env.home().join("env.txt")).unwrap();
+    assert!(!exported.contains(key), "the MFA session was exported");
+}
+
+#[test]
+fn twelve_concurrent_cold_calls_for_three_roles_make_one_prompt() {
+    let mfa = setup_with("mfa-twelve", true, SECRET_CODE, &[]);
+    let env = &mfa.env;
+    let tmux = Tmux::bash(env);
+    // One foreground `sh`, so that all twelve may use the terminal.
+    tmux.type_line(&format!(
+        "sh -c 'for n in 1 2 3 4 5 6 7 8 9 10 11 12; do r=$(( n % 3 )); \
+         \"{bin}\" --role r$r > \"out.$n\" 2> \"err.$n\" & done; wait'; echo \"all-\"\"done\"",
+        bin = env!("CARGO_BIN_EXE_assume-role")
+    ));
+    tmux.wait_for("MFA code for", 1);
+    tmux.type_line(SECRET_CODE);
+    let screen = tmux.wait_for("all-done", 1);
+    assert_eq!(screen.matches("MFA code for").count(), 1, "{screen}");
+    assert!(
+        !screen.contains(SECRET_CODE),
+        "the code was echoed:\n{screen}"
+    );
+
+    let mut keys = std::collections::BTreeMap::<String, Vec<String>>::new();
+    for n in 1..=12 {
+        let err = fs::read_to_string(env.work().join(format!("err.{n}"))).unwrap();
+        assert_eq!(err, "", "call {n}");
+        let out = fs::read_to_string(env.work().join(format!("out.{n}"))).unwrap();
+        let vars: std::collections::BTreeMap<String, String> = parse_vars(&out);
+        keys.entry(vars["ASSUME_ROLE_ARN"].clone())
+            .or_default()
+            .push(vars["AWS_ACCESS_KEY_ID"].clone());
+    }
+    assert_eq!(keys.len(), 3, "{keys:?}");
+    for (role, role_keys) in &keys {
+        assert_eq!(role_keys.len(), 4, "{role}");
+        assert!(
+            role_keys.iter().all(|k| k == &role_keys[0]),
+            "{role}: {role_keys:?}"
+        );
+    }
+    assert_eq!(
+        mfa.counts(),
+        (1, 1, 3),
+        "(codes, GetSessionToken, AssumeRole)"
+    );
+}
+
+#[test]
+fn an_ended_mfa_session_is_replaced_with_one_prompt() {
+    let mfa = setup("mfa-ended", true);
+    assert_quiet_ok(&mfa.with_token("a", &[]));
+    assert_eq!(mfa.counts(), (1, 1, 1));
+    mfa.sts.control("/_expire_sessions");
+
+    let output = expect(
+        &mfa,
+        r#"spawn $env(AR) --role b
+want "MFA code for $env(SERIAL): "
+send "123456\r"
+want "AWS_ACCESS_KEY_ID=ASIA"
+"#,
+        &[],
+    );
+    assert_ok(&output);
+    let transcript = stdout(&output);
+    assert_eq!(
+        transcript.matches("MFA code for").count(),
+        1,
+        "{transcript}"
+    );
+    // The ended session was refused once; one code, one new session.
+    assert_eq!(mfa.counts(), (2, 2, 3));
+    // The new session serves the next role without a code.
+    assert_quiet_ok(&run(mfa.env.cmd().args(["--role", "c"])));
+    assert_eq!(mfa.counts(), (2, 2, 4));
+}
+
+#[test]
+fn a_role_wanting_a_more_recent_mfa_asks_again_once() {
+    let mfa = setup_with("mfa-age", true, GOOD, &["--max-mfa-age", "fresh=3600"]);
+    assert_quiet_ok(&mfa.with_token("a", &[]));
+    mfa.sts.control("/_age_sessions?seconds=7200");
+    // Two hours later, a role that wants MFA within the hour.
+    let output = expect(
+        &mfa,
+        r#"spawn $env(AR) --role fresh
+want "The role wants a more recent MFA code. MFA code for $env(SERIAL): "
+send "123456\r"
+want "AWS_ACCESS_KEY_ID=ASIA"
+"#,
+        &[],
+    );
+    assert_ok(&output);
+    let transcript = stdout(&output);
+    assert_eq!(
+        transcript.matches("MFA code for").count(),
+        1,
+        "{transcript}"
+    );
+    assert_eq!(
+        mfa.counts(),
+        (2, 2, 3),
+        "refused once, then the new session"
+    );
+    // Other roles use the new session too.
+    assert_quiet_ok(&run(mfa.env.cmd().args(["--role", "b"])));
+    assert_eq!(mfa.counts(), (2, 2, 4));
+}
+
+#[test]
+fn a_role_that_refuses_even_a_new_session_is_one_error_not_a_loop() {
+    let mfa = setup_with("mfa-never", true, GOOD, &["--deny-role", "never"]);
+    assert_quiet_ok(&mfa.with_token("a", &[]));
+    let line = failure_line(&mfa.with_token("never", &[]), 1);
+    assert!(
+        line.contains("role/never") && line.contains("new MFA session"),
+        "{line}"
+    );
+    assert!(line.contains("not authorized"), "{line}");
+    // One retry with a new session, no more.
+    assert_eq!(mfa.counts(), (2, 2, 3));
+}
+
+#[test]
+fn base_credentials_with_a_session_token_send_the_code_to_assume_role() {
+    let mfa = setup("mfa-temp-base", true);
+    let env = TestEnv::new()
+        .with_user(&mfa.user)
+        .endpoint(&moto().endpoint())
+        .set_env("AWS_ENDPOINT_URL_STS", &mfa.sts.endpoint())
+        .set_env("AWS_SESSION_TOKEN", "FwoGZXIvYXdzEtoken");
+    env.write(
+        "work/assume-role.yaml",
+        &format!("role_prefix: {PREFIX}\nmfa_serial: {}\n", mfa.serial),
+    );
+    for role in ["a", "b"] {
+        let output = run(env
+            .cmd()
+            .env("ASSUME_ROLE_MFA_TOKEN", GOOD)
+            .args(["--role", role]));
+        assert_quiet_ok(&output);
+    }
+    assert_eq!(
+        mfa.counts(),
+        (2, 0, 2),
+        "a code per role, no GetSessionToken"
+    );
+    assert_eq!(
+        cache_files(&env, ".mfa-session.json"),
+        Vec::<PathBuf>::new()
+    );
+}
+
+#[test]
+fn mfa_session_false_sends_the_code_to_assume_role() {
+    let mfa = setup("mfa-off", true);
+    mfa.env.write(
+        "work/assume-role.yaml",
+        &format!(
+            "role_prefix: {PREFIX}\nmfa_serial: {}\nmfa_session: false\n",
+            mfa.serial
+        ),
+    );
+    assert_quiet_ok(&mfa.with_token("a", &[]));
+    assert_quiet_ok(&mfa.with_token("b", &[]));
+    assert_eq!(mfa.counts(), (2, 0, 2));
+}
+
+#[test]
+fn mfa_session_duration_from_the_file_and_the_flag_shows_in_status() {
+    let mfa = setup("mfa-length", true);
+    let left = |mfa: &Mfa| {
+        let status = mfa.status_json();
+        let sessions = status["mfa_sessions"].as_array().unwrap().clone();
+        assert_eq!(sessions.len(), 1, "{status}");
+        assert_eq!(sessions[0]["serial"], mfa.serial.as_str());
+        sessions[0]["seconds_left"].as_u64().unwrap()
+    };
+    // The default: 12 hours.
+    assert_quiet_ok(&mfa.with_token("a", &[]));
+    assert!((43000..=43200).contains(&left(&mfa)), "{}", left(&mfa));
+    let text = stdout(&run(mfa.env.cmd().arg("status")));
+    assert!(
+        text.contains(&format!("mfa:     session of {}, ends in 11h5", mfa.serial)),
+        "{text}"
+    );
+
+    let line = failure_line(
+        &mfa.with_token("b", &["-f", "--mfa-session-duration", "10m"]),
+        2,
+    );
+    assert!(line.contains("15m to 36h"), "{line}");
+
+    assert_ok(&run(mfa.env.cmd().arg("logout")));
+    mfa.env.write(
+        "work/assume-role.yaml",
+        &format!(
+            "role_prefix: {PREFIX}\nmfa_serial: {}\nmfa_session_duration: 8h\n",
+            mfa.serial
+        ),
+    );
+    let output = mfa.with_token("a", &[]);
+    assert_quiet_ok(&output);
+    assert!((28600..=28800).contains(&left(&mfa)), "{}", left(&mfa));
+
+    run(mfa.env.cmd().arg("logout"));
+    let output = mfa.with_token("a", &["--mfa-session-duration", "20m"]);
+    assert_quiet_ok(&output);
+    assert!((1100..=1200).contains(&left(&mfa)), "{}", left(&mfa));
+    assert_eq!(mfa.sts.count("GetSessionToken"), 3);
+}
+
+#[test]
+fn logout_forgets_the_session_and_the_roles_and_says_so() {
+    let mfa = setup("mfa-logout", true);
+    assert_quiet_ok(&mfa.with_token("a", &[]));
+    assert_quiet_ok(&run(mfa.env.cmd().args(["--role", "b"])));
+    assert_eq!(mfa.counts(), (1, 1, 2));
+
+    let output = run(mfa.env.cmd().arg("logout"));
+    assert_ok(&output);
+    assert_eq!(stdout(&output), "");
+    let said = stderr(&output);
+    assert_eq!(
+        said,
+        format!(
+            "removed the MFA session of {}\nremoved the cached credentials of 2 roles:\n  {PREFIX}a\n  {PREFIX}b\n",
+            mfa.serial
+        )
+    );
+    assert_eq!(
+        cache_files(&mfa.env, ".mfa-session.json"),
+        Vec::<PathBuf>::new()
+    );
+    assert_eq!(cache_files(&mfa.env, ".creds.json"), Vec::<PathBuf>::new());
+    assert!(
+        mfa.status_json()["mfa_sessions"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // Without a code, nothing works any more; with one, a new session.
+    failure_line(&run(mfa.env.cmd().args(["--role", "a"])), 1);
+    assert_quiet_ok(&mfa.with_token("a", &[]));
+    assert_eq!(mfa.counts(), (2, 2, 3));
+
+    let output = run(mfa.env.cmd().arg("logout"));
+    let output2 = run(mfa.env.cmd().arg("logout"));
+    assert_ok(&output);
+    assert_eq!(
+        stderr(&output2),
+        "nothing to remove: no MFA session and no cached credentials\n"
+    );
+}
+
+#[test]
+fn a_corrupt_mfa_session_is_a_miss() {
+    let mfa = setup("mfa-corrupt", true);
+    assert_quiet_ok(&mfa.with_token("a", &[]));
+    for file in cache_files(&mfa.env, ".mfa-session.json") {
+        fs::write(file, b"{\"key\": tru").unwrap();
+    }
+    let output = mfa.with_token("b", &[]);
+    assert_ok(&output);
+    assert!(
+        stderr(&output).contains("ignoring corrupt cache file"),
+        "{}",
+        describe(&output)
+    );
+    assert_eq!(mfa.counts(), (2, 2, 2));
 }

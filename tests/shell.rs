@@ -1120,7 +1120,10 @@ fn mfa_prompt(sh: Sh) {
         screen.trim_end()
     );
     assert!(!screen.contains("assume-role:"), "{}: {screen}", sh.name());
-    assert_eq!(sts.count("AssumeRole"), 2, "one denied, one accepted");
+    // The codes open an MFA session (one refused, one accepted), which
+    // signs the one AssumeRole.
+    assert_eq!(sts.count("GetSessionToken"), 2, "one denied, one accepted");
+    assert_eq!(sts.count("AssumeRole"), 1);
 }
 
 // ---------------------------------------------------------------------------
