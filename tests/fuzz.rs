@@ -52,6 +52,8 @@ const KNOWN_KEYS: &[&str] = &[
     "source_profile",
     "write_credentials_file",
     "roles",
+    "mfa_session",
+    "mfa_session_duration",
 ];
 
 /// Which strings the YAML generator may produce.
@@ -196,7 +198,7 @@ fn config_entry(y: Yaml) -> BoxedStrategy<String> {
         "source_profile",
     ][..];
     prop_oneof![
-        3 => (select(&["refresh_before_expiry", "duration"]), duration_value(y)),
+        3 => (select(&["refresh_before_expiry", "duration", "mfa_session_duration"]), duration_value(y)),
         3 => (select(strings), string_value(y)),
         1 => (
             Just("write_credentials_file".to_owned()),

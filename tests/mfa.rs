@@ -760,6 +760,34 @@ fn base_credentials_with_a_session_token_send_the_code_to_assume_role() {
 }
 
 #[test]
+fn a_source_profile_with_a_session_token_sends_the_code_to_assume_role() {
+    let mfa = setup("mfa-temp-profile", true);
+    let env = TestEnv::new()
+        .endpoint(&moto().endpoint())
+        .set_env("AWS_ENDPOINT_URL_STS", &mfa.sts.endpoint());
+    env.write(
+        "home/.aws/credentials",
+        &format!(
+            "[temp]\naws_access_key_id = {}\naws_secret_access_key = {}\naws_session_token = FwoGZXIvYXdzEtoken\n",
+            mfa.user.access_key_id, mfa.user.secret_access_key
+        ),
+    );
+    env.write(
+        "work/assume-role.yaml",
+        &format!(
+            "role_prefix: {PREFIX}\nmfa_serial: {}\nsource_profile: temp\n",
+            mfa.serial
+        ),
+    );
+    let output = run(env
+        .cmd()
+        .env("ASSUME_ROLE_MFA_TOKEN", GOOD)
+        .args(["--role", "a"]));
+    assert_quiet_ok(&output);
+    assert_eq!(mfa.counts(), (1, 0, 1), "the code went to AssumeRole");
+}
+
+#[test]
 fn mfa_session_false_sends_the_code_to_assume_role() {
     let mfa = setup("mfa-off", true);
     mfa.env.write(
@@ -846,6 +874,11 @@ fn logout_forgets_the_session_and_the_roles_and_says_so() {
             .as_array()
             .unwrap()
             .is_empty()
+    );
+    let written = fs::read_to_string(mfa.env.credentials_file()).unwrap();
+    assert!(
+        written.contains("[123456789012-a]"),
+        "awscli profiles stay: {written}"
     );
 
     // Without a code, nothing works any more; with one, a new session.
