@@ -28,6 +28,7 @@ Register-ArgumentCompleter -Native -CommandName 'assume-role' -ScriptBlock {
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region exported as AWS_REGION and AWS_DEFAULT_REGION')
             [CompletionResult]::new('--external-id', '--external-id', [CompletionResultType]::ParameterName, 'External id the role''s trust policy asks for')
             [CompletionResult]::new('--mfa-serial', '--mfa-serial', [CompletionResultType]::ParameterName, 'ARN of the MFA device to use (default: configured, else detected)')
+            [CompletionResult]::new('--mfa-session-duration', '--mfa-session-duration', [CompletionResultType]::ParameterName, 'How long the MFA session opened with one code lasts, e.g. `8h` (default 12h; AWS allows 15m to 36h)')
             [CompletionResult]::new('--source-profile', '--source-profile', [CompletionResultType]::ParameterName, 'Profile whose credentials call STS (default: the standard chain)')
             [CompletionResult]::new('--mfa-token', '--mfa-token', [CompletionResultType]::ParameterName, 'Current MFA code, for scripts without a terminal')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read only this configuration file instead of looking for assume-role.yaml')
@@ -46,6 +47,7 @@ Register-ArgumentCompleter -Native -CommandName 'assume-role' -ScriptBlock {
             [CompletionResult]::new('roles', 'roles', [CompletionResultType]::ParameterValue, 'List the role names known locally (what completion offers)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a static completion script')
             [CompletionResult]::new('credential-process', 'credential-process', [CompletionResultType]::ParameterValue, 'Print credentials in the JSON that `credential_process` in ~/.aws/config reads')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget the MFA session and the cached role credentials')
             [CompletionResult]::new('__shell', '__shell', [CompletionResultType]::ParameterValue, 'Used by the shell integration; not for direct use. Its stdout is evaluated by the shell, so it never prints help there')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -92,11 +94,17 @@ Register-ArgumentCompleter -Native -CommandName 'assume-role' -ScriptBlock {
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region exported as AWS_REGION and AWS_DEFAULT_REGION')
             [CompletionResult]::new('--external-id', '--external-id', [CompletionResultType]::ParameterName, 'External id the role''s trust policy asks for')
             [CompletionResult]::new('--mfa-serial', '--mfa-serial', [CompletionResultType]::ParameterName, 'ARN of the MFA device to use (default: configured, else detected)')
+            [CompletionResult]::new('--mfa-session-duration', '--mfa-session-duration', [CompletionResultType]::ParameterName, 'How long the MFA session opened with one code lasts, e.g. `8h` (default 12h; AWS allows 15m to 36h)')
             [CompletionResult]::new('--source-profile', '--source-profile', [CompletionResultType]::ParameterName, 'Profile whose credentials call STS (default: the standard chain)')
             [CompletionResult]::new('--mfa-token', '--mfa-token', [CompletionResultType]::ParameterName, 'Current MFA code, for scripts without a terminal')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read only this configuration file instead of looking for assume-role.yaml')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Ignore the cache and call AssumeRole again')
             [CompletionResult]::new('--force-refresh', '--force-refresh', [CompletionResultType]::ParameterName, 'Ignore the cache and call AssumeRole again')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'assume-role;logout' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -115,6 +123,7 @@ Register-ArgumentCompleter -Native -CommandName 'assume-role' -ScriptBlock {
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region exported as AWS_REGION and AWS_DEFAULT_REGION')
             [CompletionResult]::new('--external-id', '--external-id', [CompletionResultType]::ParameterName, 'External id the role''s trust policy asks for')
             [CompletionResult]::new('--mfa-serial', '--mfa-serial', [CompletionResultType]::ParameterName, 'ARN of the MFA device to use (default: configured, else detected)')
+            [CompletionResult]::new('--mfa-session-duration', '--mfa-session-duration', [CompletionResultType]::ParameterName, 'How long the MFA session opened with one code lasts, e.g. `8h` (default 12h; AWS allows 15m to 36h)')
             [CompletionResult]::new('--source-profile', '--source-profile', [CompletionResultType]::ParameterName, 'Profile whose credentials call STS (default: the standard chain)')
             [CompletionResult]::new('--mfa-token', '--mfa-token', [CompletionResultType]::ParameterName, 'Current MFA code, for scripts without a terminal')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read only this configuration file instead of looking for assume-role.yaml')
@@ -136,6 +145,7 @@ Register-ArgumentCompleter -Native -CommandName 'assume-role' -ScriptBlock {
             [CompletionResult]::new('roles', 'roles', [CompletionResultType]::ParameterValue, 'List the role names known locally (what completion offers)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a static completion script')
             [CompletionResult]::new('credential-process', 'credential-process', [CompletionResultType]::ParameterValue, 'Print credentials in the JSON that `credential_process` in ~/.aws/config reads')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget the MFA session and the cached role credentials')
             [CompletionResult]::new('__shell', '__shell', [CompletionResultType]::ParameterValue, 'Used by the shell integration; not for direct use. Its stdout is evaluated by the shell, so it never prints help there')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -159,6 +169,9 @@ Register-ArgumentCompleter -Native -CommandName 'assume-role' -ScriptBlock {
             break
         }
         'assume-role;help;credential-process' {
+            break
+        }
+        'assume-role;help;logout' {
             break
         }
         'assume-role;help;__shell' {

@@ -37,6 +37,9 @@ _assume__role() {
             assume__role,init)
                 cmd="assume__role__subcmd__init"
                 ;;
+            assume__role,logout)
+                cmd="assume__role__subcmd__logout"
+                ;;
             assume__role,roles)
                 cmd="assume__role__subcmd__roles"
                 ;;
@@ -73,6 +76,9 @@ _assume__role() {
             assume__role__subcmd__help,init)
                 cmd="assume__role__subcmd__help__subcmd__init"
                 ;;
+            assume__role__subcmd__help,logout)
+                cmd="assume__role__subcmd__help__subcmd__logout"
+                ;;
             assume__role__subcmd__help,roles)
                 cmd="assume__role__subcmd__help__subcmd__roles"
                 ;;
@@ -95,7 +101,7 @@ _assume__role() {
 
     case "${cmd}" in
         assume__role)
-            opts="-r -f -h -V --role --force-refresh --role-session-name --duration --region --external-id --mfa-serial --source-profile --mfa-token --config --serve --format --help --version init allow deny status roles completions credential-process __shell help"
+            opts="-r -f -h -V --role --force-refresh --role-session-name --duration --region --external-id --mfa-serial --mfa-session-duration --source-profile --mfa-token --config --serve --format --help --version init allow deny status roles completions credential-process logout __shell help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -126,6 +132,10 @@ _assume__role() {
                     return 0
                     ;;
                 --mfa-serial)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mfa-session-duration)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -195,7 +205,7 @@ _assume__role() {
             return 0
             ;;
         assume__subcmd__role__subcmd____shell__subcmd__switch)
-            opts="-r -f --role --force-refresh --role-session-name --duration --region --external-id --mfa-serial --source-profile --mfa-token --config"
+            opts="-r -f --role --force-refresh --role-session-name --duration --region --external-id --mfa-serial --mfa-session-duration --source-profile --mfa-token --config"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -226,6 +236,10 @@ _assume__role() {
                     return 0
                     ;;
                 --mfa-serial)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mfa-session-duration)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -277,7 +291,7 @@ _assume__role() {
             return 0
             ;;
         assume__subcmd__role__subcmd__credential__subcmd__process)
-            opts="-r -f -h --role --force-refresh --role-session-name --duration --region --external-id --mfa-serial --source-profile --mfa-token --config --help"
+            opts="-r -f -h --role --force-refresh --role-session-name --duration --region --external-id --mfa-serial --mfa-session-duration --source-profile --mfa-token --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -308,6 +322,10 @@ _assume__role() {
                     return 0
                     ;;
                 --mfa-serial)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mfa-session-duration)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -345,7 +363,7 @@ _assume__role() {
             return 0
             ;;
         assume__subcmd__role__subcmd__help)
-            opts="init allow deny status roles completions credential-process __shell help"
+            opts="init allow deny status roles completions credential-process logout __shell help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -498,6 +516,20 @@ _assume__role() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        assume__subcmd__role__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         assume__subcmd__role__subcmd__help__subcmd__roles)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -537,6 +569,20 @@ _assume__role() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        assume__subcmd__role__subcmd__logout)
+            opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_assume_role_global_optspecs
-    string join \n r/role= f/force-refresh role-session-name= duration= region= external-id= mfa-serial= source-profile= mfa-token= config= serve format= h/help V/version
+    string join \n r/role= f/force-refresh role-session-name= duration= region= external-id= mfa-serial= mfa-session-duration= source-profile= mfa-token= config= serve format= h/help V/version
 end
 
 function __fish_assume_role_needs_command
@@ -30,6 +30,7 @@ complete -c assume-role -n "__fish_assume_role_needs_command" -l duration -d 'Re
 complete -c assume-role -n "__fish_assume_role_needs_command" -l region -d 'Region exported as AWS_REGION and AWS_DEFAULT_REGION' -r
 complete -c assume-role -n "__fish_assume_role_needs_command" -l external-id -d 'External id the role\'s trust policy asks for' -r
 complete -c assume-role -n "__fish_assume_role_needs_command" -l mfa-serial -d 'ARN of the MFA device to use (default: configured, else detected)' -r
+complete -c assume-role -n "__fish_assume_role_needs_command" -l mfa-session-duration -d 'How long the MFA session opened with one code lasts, e.g. `8h` (default 12h; AWS allows 15m to 36h)' -r
 complete -c assume-role -n "__fish_assume_role_needs_command" -l source-profile -d 'Profile whose credentials call STS (default: the standard chain)' -r
 complete -c assume-role -n "__fish_assume_role_needs_command" -l mfa-token -d 'Current MFA code, for scripts without a terminal' -r
 complete -c assume-role -n "__fish_assume_role_needs_command" -l config -d 'Read only this configuration file instead of looking for assume-role.yaml' -r -F
@@ -50,6 +51,7 @@ complete -c assume-role -n "__fish_assume_role_needs_command" -a "status" -d 'Sh
 complete -c assume-role -n "__fish_assume_role_needs_command" -a "roles" -d 'List the role names known locally (what completion offers)'
 complete -c assume-role -n "__fish_assume_role_needs_command" -a "completions" -d 'Print a static completion script'
 complete -c assume-role -n "__fish_assume_role_needs_command" -a "credential-process" -d 'Print credentials in the JSON that `credential_process` in ~/.aws/config reads'
+complete -c assume-role -n "__fish_assume_role_needs_command" -a "logout" -d 'Forget the MFA session and the cached role credentials'
 complete -c assume-role -n "__fish_assume_role_needs_command" -a "__shell" -d 'Used by the shell integration; not for direct use. Its stdout is evaluated by the shell, so it never prints help there'
 complete -c assume-role -n "__fish_assume_role_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c assume-role -n "__fish_assume_role_using_subcommand init" -l cmd -d 'Name of the function to define instead of `ar`' -r
@@ -68,11 +70,13 @@ complete -c assume-role -n "__fish_assume_role_using_subcommand credential-proce
 complete -c assume-role -n "__fish_assume_role_using_subcommand credential-process" -l region -d 'Region exported as AWS_REGION and AWS_DEFAULT_REGION' -r
 complete -c assume-role -n "__fish_assume_role_using_subcommand credential-process" -l external-id -d 'External id the role\'s trust policy asks for' -r
 complete -c assume-role -n "__fish_assume_role_using_subcommand credential-process" -l mfa-serial -d 'ARN of the MFA device to use (default: configured, else detected)' -r
+complete -c assume-role -n "__fish_assume_role_using_subcommand credential-process" -l mfa-session-duration -d 'How long the MFA session opened with one code lasts, e.g. `8h` (default 12h; AWS allows 15m to 36h)' -r
 complete -c assume-role -n "__fish_assume_role_using_subcommand credential-process" -l source-profile -d 'Profile whose credentials call STS (default: the standard chain)' -r
 complete -c assume-role -n "__fish_assume_role_using_subcommand credential-process" -l mfa-token -d 'Current MFA code, for scripts without a terminal' -r
 complete -c assume-role -n "__fish_assume_role_using_subcommand credential-process" -l config -d 'Read only this configuration file instead of looking for assume-role.yaml' -r -F
 complete -c assume-role -n "__fish_assume_role_using_subcommand credential-process" -s f -l force-refresh -d 'Ignore the cache and call AssumeRole again'
 complete -c assume-role -n "__fish_assume_role_using_subcommand credential-process" -s h -l help -d 'Print help'
+complete -c assume-role -n "__fish_assume_role_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and not __fish_seen_subcommand_from switch restore hook" -a "switch" -d '`ar ROLE`: switch the shell to a role'
 complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and not __fish_seen_subcommand_from switch restore hook" -a "restore" -d '`ar -u`: restore the environment from before'
 complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and not __fish_seen_subcommand_from switch restore hook" -a "hook" -d 'The prompt hook: the directory changed or the credentials are due'
@@ -82,19 +86,21 @@ complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __f
 complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from switch" -l region -d 'Region exported as AWS_REGION and AWS_DEFAULT_REGION' -r
 complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from switch" -l external-id -d 'External id the role\'s trust policy asks for' -r
 complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from switch" -l mfa-serial -d 'ARN of the MFA device to use (default: configured, else detected)' -r
+complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from switch" -l mfa-session-duration -d 'How long the MFA session opened with one code lasts, e.g. `8h` (default 12h; AWS allows 15m to 36h)' -r
 complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from switch" -l source-profile -d 'Profile whose credentials call STS (default: the standard chain)' -r
 complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from switch" -l mfa-token -d 'Current MFA code, for scripts without a terminal' -r
 complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from switch" -l config -d 'Read only this configuration file instead of looking for assume-role.yaml' -r -F
 complete -c assume-role -n "__fish_assume_role_using_subcommand __shell; and __fish_seen_subcommand_from switch" -s f -l force-refresh -d 'Ignore the cache and call AssumeRole again'
-complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process __shell help" -f -a "init" -d 'Print the shell integration to evaluate in your shell\'s rc file'
-complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process __shell help" -f -a "allow" -d 'Trust the assume-role.yaml of DIR (default: the nearest one) for the directory hook'
-complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process __shell help" -f -a "deny" -d 'Stop trusting the assume-role.yaml of DIR'
-complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process __shell help" -f -a "status" -d 'Show the active role, its account, the time left and the files in effect'
-complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process __shell help" -f -a "roles" -d 'List the role names known locally (what completion offers)'
-complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process __shell help" -f -a "completions" -d 'Print a static completion script'
-complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process __shell help" -f -a "credential-process" -d 'Print credentials in the JSON that `credential_process` in ~/.aws/config reads'
-complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process __shell help" -f -a "__shell" -d 'Used by the shell integration; not for direct use. Its stdout is evaluated by the shell, so it never prints help there'
-complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process __shell help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process logout __shell help" -f -a "init" -d 'Print the shell integration to evaluate in your shell\'s rc file'
+complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process logout __shell help" -f -a "allow" -d 'Trust the assume-role.yaml of DIR (default: the nearest one) for the directory hook'
+complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process logout __shell help" -f -a "deny" -d 'Stop trusting the assume-role.yaml of DIR'
+complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process logout __shell help" -f -a "status" -d 'Show the active role, its account, the time left and the files in effect'
+complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process logout __shell help" -f -a "roles" -d 'List the role names known locally (what completion offers)'
+complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process logout __shell help" -f -a "completions" -d 'Print a static completion script'
+complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process logout __shell help" -f -a "credential-process" -d 'Print credentials in the JSON that `credential_process` in ~/.aws/config reads'
+complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process logout __shell help" -f -a "logout" -d 'Forget the MFA session and the cached role credentials'
+complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process logout __shell help" -f -a "__shell" -d 'Used by the shell integration; not for direct use. Its stdout is evaluated by the shell, so it never prints help there'
+complete -c assume-role -n "__fish_assume_role_using_subcommand help; and not __fish_seen_subcommand_from init allow deny status roles completions credential-process logout __shell help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c assume-role -n "__fish_assume_role_using_subcommand help; and __fish_seen_subcommand_from __shell" -f -a "switch" -d '`ar ROLE`: switch the shell to a role'
 complete -c assume-role -n "__fish_assume_role_using_subcommand help; and __fish_seen_subcommand_from __shell" -f -a "restore" -d '`ar -u`: restore the environment from before'
 complete -c assume-role -n "__fish_assume_role_using_subcommand help; and __fish_seen_subcommand_from __shell" -f -a "hook" -d 'The prompt hook: the directory changed or the credentials are due'
