@@ -733,6 +733,7 @@ fn a_role_that_refuses_even_a_new_session_is_one_error_not_a_loop() {
 fn base_credentials_with_a_session_token_send_the_code_to_assume_role() {
     let mfa = setup("mfa-temp-base", true);
     let env = TestEnv::new()
+        .trusting_work()
         .with_user(&mfa.user)
         .endpoint(&moto().endpoint())
         .set_env("AWS_ENDPOINT_URL_STS", &mfa.sts.endpoint())
@@ -763,6 +764,7 @@ fn base_credentials_with_a_session_token_send_the_code_to_assume_role() {
 fn a_source_profile_with_a_session_token_sends_the_code_to_assume_role() {
     let mfa = setup("mfa-temp-profile", true);
     let env = TestEnv::new()
+        .trusting_work()
         .endpoint(&moto().endpoint())
         .set_env("AWS_ENDPOINT_URL_STS", &mfa.sts.endpoint());
     env.write(
