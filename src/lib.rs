@@ -1,6 +1,7 @@
 //! assume-role: run programs and shells with temporary AWS credentials.
 
 pub mod aws_files;
+pub mod base;
 pub mod base_env;
 pub mod cache;
 pub mod cli;

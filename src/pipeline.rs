@@ -8,6 +8,7 @@ use anyhow::{Context, Result, anyhow, bail};
 
 use crate::Usage;
 use crate::aws_files;
+use crate::base;
 use crate::cache::{Cache, Credentials, Identity, Key, rfc3339};
 use crate::cli::{RoleOptions, parse_duration};
 use crate::config::Config;
@@ -112,27 +113,11 @@ pub fn refresh_margin(config: &Config, duration: Duration) -> Duration {
     config.refresh_before_expiry().min(duration / 2)
 }
 
-/// A stable name for the base identity, found without the network: the
-/// access key in the environment, else the profile (and its access key).
-fn base_identity(source_profile: Option<&str>) -> Result<String> {
-    let env_key = env::var("AWS_ACCESS_KEY_ID").ok().filter(|k| !k.is_empty());
-    let profile = match (source_profile, env_key) {
-        (Some(profile), _) => profile.to_owned(),
-        (None, Some(key)) => return Ok(format!("key:{key}")),
-        (None, None) => env::var("AWS_PROFILE")
-            .or_else(|_| env::var("AWS_DEFAULT_PROFILE"))
-            .unwrap_or_else(|_| "default".to_owned()),
-    };
-    let file_key = aws_files::credentials_profiles()?
-        .get(&profile)
-        .and_then(|p| p.get("aws_access_key_id").cloned())
-        .unwrap_or_default();
-    let config = aws_files::config_path();
-    Ok(format!("profile:{profile}:{file_key}:{}", config.display()))
-}
-
 fn obtain(target: &Target, config: &Config, args: &RoleOptions) -> Result<Credentials> {
-    let identity = base_identity(target.options.source_profile.as_deref())?;
+    // Who the base identity is, from the files alone: a cache hit runs no
+    // credential_process and reads no SSO token.
+    let base = base::find(target.options.source_profile.as_deref())?;
+    let identity = base.cache_id();
     let cache = Cache::open()?;
     let duration = target.duration().as_secs().to_string();
     let key = Key::new(&[
@@ -167,7 +152,7 @@ fn obtain(target: &Target, config: &Config, args: &RoleOptions) -> Result<Creden
         Ok(text) => parse_duration(&text).map_err(|e| anyhow!("ASSUME_ROLE_TIMEOUT: {e}"))?,
         Err(_) => DEFAULT_TIMEOUT,
     };
-    let aws = Aws::connect(target.options.source_profile.as_deref(), timeout)?;
+    let aws = Aws::connect(&base, timeout)?;
     let identity_key = Key::new(&[&identity]);
     let mut who = remembered_identity(&cache, &identity_key, &aws)?;
     let session = target

@@ -1,17 +1,27 @@
 //! The only module that talks to AWS: GetUser, GetCallerIdentity,
-//! ListMFADevices, GetSessionToken, AssumeRole.
+//! ListMFADevices, GetSessionToken, AssumeRole; and, through aws-config,
+//! whatever supplies the base credentials (SSO, credential_process, a role
+//! chain, ...).
 
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use aws_config::BehaviorVersion;
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_config::provider_config::ProviderConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_credential_types::provider::error::CredentialsError;
-use aws_sdk_sts::config::Region;
-use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_sdk_sts::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_sts::config::{ConfigBag, Intercept, Region, RuntimeComponents};
+use aws_sdk_sts::error::{BoxError, ProvideErrorMetadata, SdkError};
+use aws_smithy_http_client::proxy::ProxyConfig;
+use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
 
+use crate::base::{Base, Kind, Sso};
 use crate::cache::Credentials;
 
 /// Clients for the base identity, with the runtime that drives them.
@@ -19,6 +29,8 @@ pub struct Aws {
     runtime: tokio::runtime::Runtime,
     sts: aws_sdk_sts::Client,
     iam: aws_sdk_iam::Client,
+    /// Whether the base can be an IAM user (else GetUser is not asked).
+    may_be_iam_user: bool,
 }
 
 /// Who the base identity is.
@@ -50,14 +62,34 @@ pub enum AssumeError {
 }
 
 impl Aws {
-    /// Builds clients for the base credentials: `source_profile` when given,
-    /// else the standard chain (environment, profiles, SSO, metadata).
-    pub fn connect(source_profile: Option<&str>, timeout: Duration) -> Result<Aws> {
+    /// Builds clients for the base credentials of `base`: its profile when
+    /// it has one (or `source_profile` named it), else the standard chain
+    /// (environment, container, instance metadata). The credentials are
+    /// resolved here, once, so that a failure (an expired SSO login, a
+    /// failing credential_process) is told in the words of its source.
+    pub fn connect(base: &Base, timeout: Duration) -> Result<Aws> {
+        if let Some((profile, sso)) = base.sso() {
+            check_sso_token(profile, sso)?;
+        }
+        if let Some((profile, command)) = base.process()
+            && runs_us(command)
+        {
+            // `credential_process = assume-role credential-process …` as the
+            // base would run itself, again and again.
+            bail!(
+                "profile {profile} gets its credentials from assume-role itself (credential_process), \
+                 so it cannot be the base identity: set source_profile, or AWS_PROFILE, to the \
+                 profile with your own credentials"
+            );
+        }
+        let http = ca_bundle(base)?
+            .map(|path| https_client(&path))
+            .transpose()?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .context("cannot start the network runtime")?;
-        let config = runtime.block_on(async {
+        let (config, credentials) = runtime.block_on(async {
             let region = RegionProviderChain::default_provider().or_else(Region::new("us-east-1"));
             let timeouts = TimeoutConfig::builder()
                 .connect_timeout(timeout.min(Duration::from_secs(5)))
@@ -66,20 +98,63 @@ impl Aws {
             let mut loader = aws_config::defaults(BehaviorVersion::latest())
                 .region(region)
                 .timeout_config(timeouts);
-            if let Some(profile) = source_profile {
-                let credentials = ProfileFileCredentialsProvider::builder()
-                    .profile_name(profile)
-                    .build();
-                loader = loader
-                    .profile_name(profile)
-                    .credentials_provider(credentials);
+            if let Some(http) = &http {
+                loader = loader.http_client(http.clone());
             }
-            loader.load().await
-        });
+            let profile = base
+                .profile
+                .as_deref()
+                .filter(|_| base.chosen || base.kind != Kind::Ambient);
+            if let Some(profile) = profile {
+                loader = loader.profile_name(profile);
+            }
+            let config = loader.load().await;
+            let provider = match profile {
+                // The profile itself, never keys in the environment.
+                Some(profile) => {
+                    let mut provider_config =
+                        ProviderConfig::default().with_region(config.region().cloned());
+                    if let Some(http) = &http {
+                        provider_config = provider_config.with_http_client(http.clone());
+                    }
+                    SharedCredentialsProvider::new(
+                        ProfileFileCredentialsProvider::builder()
+                            .configure(&provider_config)
+                            .profile_name(profile)
+                            .build(),
+                    )
+                }
+                None => config
+                    .credentials_provider()
+                    .ok_or_else(|| anyhow!("no AWS credentials provider"))?,
+            };
+            let credentials = tokio::time::timeout(timeout, provider.provide_credentials())
+                .await
+                .map_err(|_| {
+                    anyhow!(
+                        "timed out getting the base credentials ({}) (ASSUME_ROLE_TIMEOUT sets how long to wait); \
+                         check your network, HTTPS_PROXY and AWS_ENDPOINT_URL",
+                        base.describe()
+                    )
+                })?
+                .map_err(|e| credentials_error(base, &e))?;
+            Ok::<_, anyhow::Error>((config, credentials))
+        })?;
+        let config = config
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(credentials))
+            .build();
+        let sts = aws_sdk_sts::config::Builder::from(&config)
+            .interceptor(Endpoint("STS"))
+            .build();
+        let iam = aws_sdk_iam::config::Builder::from(&config)
+            .interceptor(Endpoint("IAM"))
+            .build();
         Ok(Aws {
-            sts: aws_sdk_sts::Client::new(&config),
-            iam: aws_sdk_iam::Client::new(&config),
+            sts: aws_sdk_sts::Client::from_conf(sts),
+            iam: aws_sdk_iam::Client::from_conf(iam),
             runtime,
+            may_be_iam_user: base.may_be_iam_user(),
         })
     }
 
@@ -88,8 +163,15 @@ impl Aws {
         self.runtime.block_on(async {
             // Denied, not an IAM user, or no IAM endpoint: ask STS instead.
             // A timeout is not worth waiting for twice.
-            match self.iam.get_user().send().await {
-                Ok(out) => {
+            // A role session (SSO, a role chain) is no IAM user: its name is
+            // the last part of its ARN (`AWSReservedSSO_Dev_abc/alice@example.com`).
+            let user = match self.may_be_iam_user {
+                true => Some(self.iam.get_user().send().await),
+                false => None,
+            };
+            match user {
+                None => {}
+                Some(Ok(out)) => {
                     if let Some(user) = out.user {
                         return Ok(WhoAmI {
                             user_name: Some(user.user_name),
@@ -97,13 +179,13 @@ impl Aws {
                         });
                     }
                 }
-                Err(e) if is_timeout(&e) => {
+                Some(Err(e)) if is_timeout(&e) || is_unreachable(&e) => {
                     return Err(anyhow!(
                         "cannot find out who you are (iam:GetUser): {}",
                         describe(e)
                     ));
                 }
-                Err(_) => {}
+                Some(Err(_)) => {}
             }
             let out = self.sts.get_caller_identity().send().await.map_err(|e| {
                 anyhow!(
@@ -241,6 +323,114 @@ fn is_timeout<E, R>(err: &SdkError<E, R>) -> bool {
     }
 }
 
+/// A transport failure (DNS, refused, TLS): asking another endpoint of the
+/// same network will not help, and the user needs to hear about it.
+fn is_unreachable<E, R>(err: &SdkError<E, R>) -> bool {
+    matches!(err, SdkError::DispatchFailure(_))
+}
+
+/// The endpoint of the last request sent, for messages about the network.
+static LAST_ENDPOINT: Mutex<Option<(&'static str, String)>> = Mutex::new(None);
+
+/// Records where each request goes (scheme, host and port only).
+#[derive(Debug)]
+struct Endpoint(&'static str);
+
+impl Intercept for Endpoint {
+    fn name(&self) -> &'static str {
+        "assume-role endpoint recorder"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let uri = context.request().uri();
+        let origin = match uri.find("://") {
+            Some(i) => match uri[i + 3..].find('/') {
+                Some(j) => &uri[..i + 3 + j],
+                None => uri,
+            },
+            None => uri,
+        };
+        if let Ok(mut last) = LAST_ENDPOINT.lock() {
+            *last = Some((self.0, origin.to_owned()));
+        }
+        Ok(())
+    }
+}
+
+/// The endpoint a service's requests go to when nothing is sent yet:
+/// `AWS_ENDPOINT_URL_<SERVICE>`, else `AWS_ENDPOINT_URL`, else AWS's.
+fn configured_endpoint(service: &str, default: String) -> String {
+    [
+        format!("AWS_ENDPOINT_URL_{service}"),
+        "AWS_ENDPOINT_URL".into(),
+    ]
+    .iter()
+    .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
+    .unwrap_or(default)
+}
+
+/// Why a connection failed, in words, and what to check; `None` when the
+/// failure is not the network's.
+fn network_failure(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut texts = Vec::new();
+    let mut refused = false;
+    let mut source = Some(err);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            refused |= io.kind() == std::io::ErrorKind::ConnectionRefused;
+        }
+        texts.push(cause.to_string());
+        source = cause.source();
+    }
+    let all = texts.join(": ").to_lowercase();
+    let detail = |needle: &str| {
+        texts
+            .iter()
+            .rev()
+            .find(|t| t.to_lowercase().contains(needle))
+            .map(|t| crate::one_line(t))
+            .unwrap_or_default()
+    };
+    Some(
+        if all.contains("invalid peer certificate") || all.contains("certificate") {
+            format!(
+                "the server's TLS certificate is not trusted ({}); behind a TLS-inspecting proxy, \
+                 set AWS_CA_BUNDLE (or ca_bundle in the profile) to the proxy's CA certificate",
+                detail("certificate")
+            )
+        } else if all.contains("dns error") || all.contains("failed to lookup address") {
+            "the host name does not resolve (DNS); check your network connection, \
+             AWS_ENDPOINT_URL and HTTPS_PROXY"
+                .to_owned()
+        } else if refused || all.contains("connection refused") {
+            "the connection was refused; check AWS_ENDPOINT_URL, HTTPS_PROXY/NO_PROXY \
+             and your network"
+                .to_owned()
+        } else if all.contains("timed out") || all.contains("timeout") {
+            "timed out (ASSUME_ROLE_TIMEOUT sets how long to wait); check your network, \
+             HTTPS_PROXY and AWS_ENDPOINT_URL"
+                .to_owned()
+        } else if all.contains("tunnel") || all.contains("proxy") {
+            format!(
+                "the proxy failed the connection ({}); check HTTPS_PROXY and NO_PROXY",
+                detail("proxy")
+            )
+        } else if all.contains("dispatch failure") || all.contains("connection") {
+            format!(
+                "{}; check your network, HTTPS_PROXY, AWS_CA_BUNDLE and AWS_ENDPOINT_URL",
+                crate::one_line(texts.last().map(String::as_str).unwrap_or("no connection"))
+            )
+        } else {
+            return None;
+        },
+    )
+}
+
 /// One line for a user: the service's code and message, or the cause of a
 /// transport failure, never the SDK's debug dump.
 fn describe<E, R>(err: SdkError<E, R>) -> String
@@ -256,8 +446,22 @@ where
             None => code.to_owned(),
         };
     }
+    let endpoint = LAST_ENDPOINT
+        .lock()
+        .ok()
+        .and_then(|last| last.clone())
+        .map(|(service, url)| format!("{service} at {url}"))
+        .unwrap_or_else(|| "AWS".to_owned());
     if is_timeout(&err) {
-        return "timed out waiting for AWS (ASSUME_ROLE_TIMEOUT sets how long to wait)".to_owned();
+        return format!(
+            "timed out waiting for {endpoint} (ASSUME_ROLE_TIMEOUT sets how long to wait); \
+             check your network, HTTPS_PROXY and AWS_ENDPOINT_URL"
+        );
+    }
+    if let SdkError::DispatchFailure(_) = &err
+        && let Some(why) = network_failure(&err)
+    {
+        return format!("cannot reach {endpoint}: {why}");
     }
     let mut causes = vec![err.to_string()];
     let mut source = std::error::Error::source(&err);
@@ -265,7 +469,7 @@ where
         if let Some(e) = cause.downcast_ref::<CredentialsError>() {
             return format!(
                 "no usable AWS credentials to start from ({}); set AWS_PROFILE, \
-                 configure ~/.aws/credentials, log in with `aws sso login`, or export AWS_ACCESS_KEY_ID",
+                 configure ~/.aws/credentials, or export AWS_ACCESS_KEY_ID",
                 crate::one_line(&e.to_string())
             );
         }
@@ -273,4 +477,165 @@ where
         source = cause.source();
     }
     crate::one_line(&causes.join(": "))
+}
+
+/// The causes of an error, outermost first, without repeats.
+fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut texts: Vec<String> = Vec::new();
+    let mut source = Some(err);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !texts.iter().any(|t| t.contains(&text)) {
+            texts.push(text);
+        }
+        source = cause.source();
+    }
+    crate::one_line(&texts.join(": "))
+}
+
+/// A failure to get the base credentials, told in the words of their
+/// source: SSO (and how to log in again), credential_process, the network.
+fn credentials_error(base: &Base, err: &CredentialsError) -> anyhow::Error {
+    let what = base.describe();
+    let all = causes(err);
+    if let Some((profile, sso)) = base.sso() {
+        if all.contains("UnauthorizedException") || all.contains("expired") {
+            return anyhow!(
+                "the IAM Identity Center (SSO) login for profile {profile} has expired or was \
+                 revoked: run `{}`",
+                sso.login_command(profile)
+            );
+        }
+        if let Some(why) = network_failure(err) {
+            let portal = configured_endpoint(
+                "SSO",
+                format!("https://portal.sso.{}.amazonaws.com", sso.region),
+            );
+            return anyhow!("cannot reach the SSO portal at {portal} ({what}): {why}");
+        }
+    }
+    if let Some(why) = network_failure(err) {
+        let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
+        let sts = configured_endpoint("STS", format!("https://sts.{region}.amazonaws.com"));
+        return anyhow!("cannot reach STS at {sts} for the base credentials ({what}): {why}");
+    }
+    if let Kind::Process { .. } = base.kind {
+        return anyhow!("the credential_process of {what} failed: {all}");
+    }
+    anyhow!(
+        "no usable AWS credentials to start from ({what}: {all}); set AWS_PROFILE, \
+         configure {}, or export AWS_ACCESS_KEY_ID",
+        crate::aws_files::credentials_path().display()
+    )
+}
+
+/// Whether `command` starts this very program.
+fn runs_us(command: &str) -> bool {
+    let program = command.split_whitespace().next().unwrap_or("");
+    let name = |p: &Path| p.file_name().map(|n| n.to_owned());
+    let ours = std::env::current_exe().ok();
+    name(Path::new(program)).is_some_and(|n| {
+        n == "assume-role" || ours.as_deref().and_then(name).is_some_and(|o| o == n)
+    })
+}
+
+/// Fails, naming the fix, when `aws sso login` has not been run for the
+/// profile or its login has expired (and cannot be refreshed).
+fn check_sso_token(profile: &str, sso: &Sso) -> Result<()> {
+    let path = sso.token_file();
+    let fix = sso.login_command(profile);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            bail!("not logged in to IAM Identity Center (SSO) for profile {profile}: run `{fix}`")
+        }
+        Err(e) => bail!(
+            "cannot read the SSO token {}: {e}; run `{fix}`",
+            path.display()
+        ),
+    };
+    let token: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let expires = token["expiresAt"]
+        .as_str()
+        .and_then(crate::cache::rfc3339::parse);
+    // The SDK refreshes a token of an sso-session when it can.
+    let refreshable = sso.session.is_some() && token["refreshToken"].is_string();
+    match expires {
+        Some(at) if at > SystemTime::now() => Ok(()),
+        _ if refreshable => Ok(()),
+        Some(_) => bail!(
+            "the IAM Identity Center (SSO) login for profile {profile} has expired: run `{fix}`"
+        ),
+        None => bail!(
+            "the SSO token {} is not one `aws sso login` wrote: run `{fix}`",
+            path.display()
+        ),
+    }
+}
+
+/// `AWS_CA_BUNDLE`, else `ca_bundle` of the base's profile, as awscli.
+fn ca_bundle(base: &Base) -> Result<Option<PathBuf>> {
+    let from_env = std::env::var_os("AWS_CA_BUNDLE").filter(|v| !v.is_empty());
+    let path = match from_env {
+        Some(path) => Some(PathBuf::from(path)),
+        None => match &base.profile {
+            Some(profile) => crate::aws_files::config_profiles()?
+                .get(profile)
+                .and_then(|p| p.get("ca_bundle"))
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+            None => None,
+        },
+    };
+    Ok(path.map(|p| match p.strip_prefix("~") {
+        Ok(rest) => dirs::home_dir().unwrap_or_default().join(rest),
+        Err(_) => p,
+    }))
+}
+
+/// An HTTPS client that trusts the certificates in `bundle` (and only
+/// those, as awscli does) and, like the SDK's default client, honours
+/// HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
+fn https_client(bundle: &Path) -> Result<aws_sdk_sts::config::SharedHttpClient> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let what = || {
+        format!(
+            "the CA bundle {} (AWS_CA_BUNDLE or ca_bundle)",
+            bundle.display()
+        )
+    };
+    let pem = std::fs::read(bundle).with_context(|| format!("cannot read {}", what()))?;
+    // Checked here: the TLS layer panics on a certificate it cannot use.
+    let mut roots = rustls::RootCertStore::empty();
+    for der in CertificateDer::pem_slice_iter(&pem) {
+        let der = der.map_err(|e| anyhow!("{} is not PEM: {e}", what()))?;
+        roots
+            .add(der)
+            .map_err(|e| anyhow!("{} holds a certificate that cannot be used: {e}", what()))?;
+    }
+    if roots.is_empty() {
+        bail!("{} holds no PEM certificate", what());
+    }
+    let context = TlsContext::builder()
+        .with_trust_store(TrustStore::empty().with_pem_certificate(pem))
+        .build()
+        .map_err(|e| anyhow!("{}: {e}", what()))?;
+    // What aws-smithy-runtime's default client does, with our trust store:
+    // the public `build_https` would drop the proxy settings.
+    Ok(
+        aws_smithy_http_client::Builder::new().build_with_connector_fn(
+            move |settings, components| {
+                let mut connector = aws_smithy_http_client::ConnectorBuilder::default()
+                    .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+                    .tls_context(context.clone());
+                connector.set_connector_settings(settings.cloned());
+                if let Some(components) = components {
+                    connector.set_sleep_impl(components.sleep_impl());
+                }
+                connector.set_proxy_config(Some(ProxyConfig::from_env()));
+                connector.build()
+            },
+        ),
+    )
 }

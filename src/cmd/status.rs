@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::Result;
 
+use crate::base;
 use crate::base_env::ROLE_VAR;
 use crate::cache::{Cache, rfc3339};
 use crate::cli::{RoleOptions, StatusArgs};
@@ -28,6 +29,10 @@ pub fn run(args: &StatusArgs) -> Result<ExitCode> {
         .and_then(|t| rfc3339::parse(&t));
     let left = expiry.map(|e| e.duration_since(SystemTime::now()).unwrap_or_default());
     let config = pipeline::load_config(&RoleOptions::default())?;
+    // The identity roles are assumed from: the user's own, not the role's
+    // that is active (read above, before the environment is set back).
+    crate::base_env::prepare();
+    let base = base::find(config.source_profile.as_deref())?;
     let home = config::home_file();
     // The files in effect, then those found but not used, and why.
     let mut files: Vec<(String, &str)> = config
@@ -74,6 +79,7 @@ pub fn run(args: &StatusArgs) -> Result<ExitCode> {
             "expiration": expiry.map(rfc3339::format),
             "seconds_left": left.map(|d| d.as_secs()),
             "mfa_sessions": sessions.iter().map(|(serial, left)| serde_json::json!({"serial": serial, "seconds_left": left.as_secs()})).collect::<Vec<_>>(),
+            "base": {"profile": base.profile, "kind": base.kind_name(), "description": base.describe()},
             "config_files": files.iter().map(|(f, t)| serde_json::json!({"path": f, "trust": t})).collect::<Vec<_>>(),
         });
         out = format!("{json}\n");
@@ -93,6 +99,7 @@ pub fn run(args: &StatusArgs) -> Result<ExitCode> {
         for (serial, left) in &sessions {
             out += &format!("mfa:     session of {serial}, ends in {}\n", human(*left));
         }
+        out += &format!("base:    {}\n", escape(&base.describe()));
         for (file, trust) in &files {
             out += &format!("config:  {} ({trust})\n", escape(file));
         }

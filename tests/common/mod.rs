@@ -735,3 +735,169 @@ pub fn print_vars<C: FromIterator<(String, String)>>(env: &TestEnv, args: &[&str
     assert_eq!(stderr(&output), "", "{}", describe(&output));
     parse_vars(&stdout(&output))
 }
+
+/// tests/support/fake_sso.py: the IAM Identity Center portal's
+/// GetRoleCredentials, handing out role credentials from `moto` to the
+/// holders of `tokens`. Killed on drop.
+pub struct FakeSso {
+    child: Child,
+    port: u16,
+}
+
+impl FakeSso {
+    pub fn start(moto: &str, tokens: &[&str]) -> FakeSso {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/fake_sso.py");
+        let mut cmd = Command::new(venv_bin("python"));
+        cmd.arg(script).args(["--moto", moto]);
+        for token in tokens {
+            cmd.args(["--token", token]);
+        }
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start fake_sso.py: {e}"));
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let port = wait_for_port("fake_sso.py", &mut child, stdout, |line| {
+            line.strip_prefix("PORT=")?.parse().ok()
+        });
+        FakeSso { child, port }
+    }
+
+    /// The portal's URL, for AWS_ENDPOINT_URL_SSO.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// How many GetRoleCredentials requests it has received.
+    pub fn calls(&self) -> usize {
+        let (status, body) = http(self.port, "GET", "/_count");
+        assert_eq!(status, 200, "fake SSO /_count failed: {body}");
+        let counts: BTreeMap<String, usize> = serde_json::from_str(&body)
+            .unwrap_or_else(|e| panic!("bad /_count reply {body:?}: {e}"));
+        counts.get("GetRoleCredentials").copied().unwrap_or(0)
+    }
+}
+
+impl Drop for FakeSso {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Writes the token `aws sso login` caches for `id` (an sso-session name,
+/// or the start URL of a legacy profile) under `home`, as awscli does:
+/// `~/.aws/sso/cache/<sha1 of id>.json`.
+pub fn write_sso_token(home: &Path, id: &str, start_url: &str, token: &str, expires_at: &str) {
+    use sha1::{Digest, Sha1};
+    let hash: String = Sha1::digest(id.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let dir = home.join(".aws/sso/cache");
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = serde_json::json!({
+        "startUrl": start_url,
+        "region": REGION,
+        "accessToken": token,
+        "expiresAt": expires_at,
+    });
+    std::fs::write(dir.join(format!("{hash}.json")), json.to_string()).unwrap();
+}
+
+/// Path of an executable in the mitmproxy virtualenv (`mitmproxy/` inside
+/// the test virtualenv). Panics with install instructions if missing.
+pub fn mitmproxy_bin(name: &str) -> PathBuf {
+    let aws = venv_bin("aws");
+    let path = aws
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("mitmproxy/bin")
+        .join(name);
+    if !path.exists() {
+        panic!(
+            "{} not found. The proxy tests need mitmproxy in its own virtualenv: run \
+             scripts/setup, or: python3 -m venv .venv/mitmproxy && \
+             .venv/mitmproxy/bin/pip install mitmproxy",
+            path.display()
+        );
+    }
+    path
+}
+
+/// mitmdump on a free port of 127.0.0.1: a TLS-intercepting HTTPS proxy
+/// that signs every host with its own CA and sends each request, Host
+/// header kept, to `upstream` (`portal.sso.*` hosts to `sso`). Killed on drop.
+pub struct Mitm {
+    child: Child,
+    port: u16,
+    confdir: TempDir,
+}
+
+impl Mitm {
+    pub fn start(upstream: &str, sso: &str) -> Mitm {
+        let confdir = tempfile::Builder::new()
+            .prefix("assume-role-mitm-")
+            .tempdir()
+            .unwrap();
+        let addon = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/mitm_upstream.py");
+        let mut child = Command::new(mitmproxy_bin("mitmdump"))
+            .args(["--listen-host", "127.0.0.1", "--listen-port", "0"])
+            .arg("--set")
+            .arg(format!("confdir={}", confdir.path().display()))
+            .args(["--set", "connection_strategy=lazy"])
+            .arg("-s")
+            .arg(addon)
+            .env("MITM_UPSTREAM", upstream)
+            .env("MITM_SSO", sso)
+            .env("PYTHONUNBUFFERED", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start mitmdump: {e}"));
+        let stdout = child.stdout.take().expect("stdout is piped");
+        // "HTTP(S) proxy listening at 127.0.0.1:NNNNN."
+        let port = wait_for_port("mitmdump", &mut child, stdout, |line| {
+            line.split_once("listening at 127.0.0.1:")?
+                .1
+                .trim_end_matches('.')
+                .trim()
+                .parse()
+                .ok()
+        });
+        Mitm {
+            child,
+            port,
+            confdir,
+        }
+    }
+
+    /// The proxy's URL, for HTTPS_PROXY.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The CA certificate it signs with, for AWS_CA_BUNDLE.
+    pub fn ca_cert(&self) -> PathBuf {
+        self.confdir.path().join("mitmproxy-ca-cert.pem")
+    }
+}
+
+impl Drop for Mitm {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind(("127.0.0.1", 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
