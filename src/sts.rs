@@ -179,7 +179,7 @@ impl Aws {
                         });
                     }
                 }
-                Some(Err(e)) if is_timeout(&e) || is_unreachable(&e) => {
+                Some(Err(e)) if is_timeout(&e) => {
                     return Err(anyhow!(
                         "cannot find out who you are (iam:GetUser): {}",
                         describe(e)
@@ -321,12 +321,6 @@ fn is_timeout<E, R>(err: &SdkError<E, R>) -> bool {
         SdkError::DispatchFailure(failure) => failure.is_timeout(),
         _ => false,
     }
-}
-
-/// A transport failure (DNS, refused, TLS): asking another endpoint of the
-/// same network will not help, and the user needs to hear about it.
-fn is_unreachable<E, R>(err: &SdkError<E, R>) -> bool {
-    matches!(err, SdkError::DispatchFailure(_))
 }
 
 /// The endpoint of the last request sent, for messages about the network.

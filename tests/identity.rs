@@ -471,8 +471,8 @@ fn aws_ca_bundle_and_ca_bundle_are_trusted_through_an_intercepting_proxy() {
     let line = failure_line(&run(env.cmd().args(["--role", ADMIN])), 1);
     assert_eq!(
         line,
-        "assume-role: cannot find out who you are (iam:GetUser): cannot reach IAM at \
-         https://iam.amazonaws.com: the server's TLS certificate is not trusted (invalid peer \
+        "assume-role: cannot find out who you are (sts:GetCallerIdentity): cannot reach STS at \
+         https://sts.us-east-1.amazonaws.com: the server's TLS certificate is not trusted (invalid peer \
          certificate: UnknownIssuer); behind a TLS-inspecting proxy, set AWS_CA_BUNDLE (or \
          ca_bundle in the profile) to the proxy's CA certificate"
     );
@@ -515,7 +515,7 @@ fn no_proxy_is_honoured() {
         .set_env("HTTP_PROXY", &dead)
         .set_env("ASSUME_ROLE_TIMEOUT", "5s");
     let line = failure_line(&run(env.cmd().args(["--role", ADMIN])), 1);
-    assert!(line.contains("cannot reach IAM"), "{line}");
+    assert!(line.contains("cannot reach STS"), "{line}");
     let env = env.set_env("NO_PROXY", "127.0.0.1");
     assert_ok(&run(env.cmd().args(["--role", ADMIN])));
 }
@@ -534,7 +534,7 @@ fn network_failures_say_which_endpoint_and_why() {
         1,
     );
     assert!(
-        line.contains(&format!("cannot reach IAM at {refused}")),
+        line.contains(&format!("cannot reach STS at {refused}")),
         "{line}"
     );
     assert!(line.contains("refused"), "{line}");
@@ -549,7 +549,7 @@ fn network_failures_say_which_endpoint_and_why() {
         1,
     );
     assert!(
-        line.contains("cannot reach IAM at http://no-such-host.invalid"),
+        line.contains("cannot reach STS at http://no-such-host.invalid"),
         "{line}"
     );
     assert!(line.contains("DNS"), "{line}");
