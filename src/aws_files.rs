@@ -1,15 +1,18 @@
 //! Reading ~/.aws/config, and updating ~/.aws/credentials without touching
 //! anything outside the managed section.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::env;
 use std::fs::{self, File};
-use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
+use std::io::{Read, Write};
+use std::ops::ControlFlow;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use tempfile::NamedTempFile;
 
 /// One profile's keys.
@@ -44,57 +47,268 @@ pub fn credentials_path() -> PathBuf {
 
 /// The profiles of ~/.aws/config by name (`[profile X]` → X, `[default]`).
 pub fn config_profiles() -> Result<HashMap<String, Profile>> {
-    let mut profiles = read_ini(&config_path())?;
-    Ok(profiles
-        .drain()
-        .map(|(section, keys)| {
-            let name = section
-                .strip_prefix("profile ")
-                .map(str::trim)
-                .unwrap_or(&section);
-            (name.to_owned(), keys)
-        })
-        .collect())
+    let text = read_text(&config_path())?;
+    let mut profiles: HashMap<String, Profile> = HashMap::new();
+    walk(&text, Want::ALL, |section, key, value| {
+        if let Some(name) = section.map(profile_name) {
+            profiles
+                .entry(name.to_owned())
+                .or_default()
+                .entry(key.to_owned())
+                .or_insert_with(|| value.into_owned());
+        }
+        ControlFlow::Continue(())
+    });
+    Ok(profiles)
+}
+
+/// One profile of ~/.aws/config, read without building the others.
+pub fn config_profile(name: &str) -> Result<Option<Profile>> {
+    let text = read_text(&config_path())?;
+    let mut found: Option<Profile> = None;
+    let header = format!("profile {name}");
+    let section = if name == "default" {
+        "default"
+    } else {
+        &header
+    };
+    let want = Want {
+        section: Some(section),
+        key: None,
+    };
+    walk(&text, want, |_, key, value| {
+        found
+            .get_or_insert_default()
+            .entry(key.to_owned())
+            .or_insert_with(|| value.into_owned());
+        ControlFlow::Continue(())
+    });
+    Ok(found)
+}
+
+/// The names of the ~/.aws/config profiles that hold `key` (e.g. `role_arn`).
+pub fn config_profiles_with(key: &str) -> Result<Vec<String>> {
+    let text = read_text(&config_path())?;
+    let mut names: Vec<String> = Vec::new();
+    walk(
+        &text,
+        Want {
+            section: None,
+            key: Some(key),
+        },
+        |section, _, _| {
+            if let Some(name) = section.map(profile_name)
+                && names.last().is_none_or(|last| last != name)
+            {
+                names.push(name.to_owned());
+            }
+            ControlFlow::Continue(())
+        },
+    );
+    Ok(names)
+}
+
+/// `profile X` → `X`; other section names as they are.
+fn profile_name(section: &str) -> &str {
+    section
+        .strip_prefix("profile ")
+        .map(str::trim)
+        .unwrap_or(section)
 }
 
 /// The sections of ~/.aws/credentials by name.
 pub fn credentials_profiles() -> Result<HashMap<String, Profile>> {
-    read_ini(&credentials_path())
+    let text = read_text(&credentials_path())?;
+    let mut profiles: HashMap<String, Profile> = HashMap::new();
+    walk(&text, Want::ALL, |section, key, value| {
+        if let Some(section) = section {
+            profiles
+                .entry(section.to_owned())
+                .or_default()
+                .entry(key.to_owned())
+                .or_insert_with(|| value.into_owned());
+        }
+        ControlFlow::Continue(())
+    });
+    Ok(profiles)
+}
+
+/// `key` of `[profile]` in the credentials file, found without reading the
+/// other sections into memory.
+pub fn credentials_value(profile: &str, key: &str) -> Result<Option<String>> {
+    let text = read_text(&credentials_path())?;
+    Ok(section_value(&text, profile, key))
 }
 
 /// Whether `[profile]` of the credentials file holds `access_key_id`.
 pub fn profile_holds(profile: &str, access_key_id: &str) -> bool {
-    credentials_profiles()
+    credentials_value(profile, "aws_access_key_id")
         .ok()
-        .and_then(|mut p| p.remove(profile))
-        .and_then(|mut keys| keys.remove("aws_access_key_id"))
+        .flatten()
         .is_some_and(|key| key == access_key_id)
 }
 
-fn read_ini(path: &Path) -> Result<HashMap<String, Profile>> {
-    let text = match fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashMap::new()),
+/// The first value of `key` in `[section]` of an INI text.
+pub fn section_value(text: &str, section: &str, key: &str) -> Option<String> {
+    let mut found = None;
+    let want = Want {
+        section: Some(section),
+        key: Some(key),
+    };
+    walk(text, want, |_, _, v| {
+        found = Some(v.into_owned());
+        ControlFlow::Break(())
+    });
+    found
+}
+
+/// The text of an AWS file; a missing file is empty. A file read before by
+/// this process and unchanged since (same inode, size and mtime) is not
+/// read again: a cache hit reads ~/.aws/credentials once.
+fn read_text(path: &Path) -> Result<Arc<str>> {
+    type Seen = Option<(PathBuf, (u64, u64, u64, i64, i64), Arc<str>)>;
+    static SEEN: Mutex<Seen> = Mutex::new(None);
+    let stamp = |meta: &fs::Metadata| {
+        (
+            meta.dev(),
+            meta.ino(),
+            meta.len(),
+            meta.mtime(),
+            meta.mtime_nsec(),
+        )
+    };
+    let meta = match fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Arc::from("")),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
-    let options = ini::ParseOption {
-        enabled_quote: false,
-        enabled_escape: false,
-        enabled_indented_mutiline_value: true,
-        ..ini::ParseOption::default()
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((p, s, text)) = seen.as_ref()
+        && p == path
+        && *s == stamp(&meta)
+    {
+        return Ok(text.clone());
+    }
+    let mut file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let meta = file.metadata()?;
+    let mut text = String::with_capacity(meta.len() as usize);
+    file.read_to_string(&mut text)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let text: Arc<str> = Arc::from(text);
+    *seen = Some((path.to_path_buf(), stamp(&meta), text.clone()));
+    Ok(text)
+}
+
+/// Which key lines [`walk`] reports: of one section, of one key, or all.
+#[derive(Debug, Clone, Copy)]
+pub struct Want<'w> {
+    pub section: Option<&'w str>,
+    pub key: Option<&'w str>,
+}
+
+impl Want<'_> {
+    pub const ALL: Want<'static> = Want {
+        section: None,
+        key: None,
     };
-    let parsed = ini::Ini::load_from_str_opt(&text, options)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    Ok(parsed
-        .iter()
-        .filter_map(|(section, props)| {
-            let keys = props
-                .iter()
-                .map(|(k, v)| (k.to_owned(), v.trim().to_owned()))
-                .collect();
-            section.map(|s| (s.trim().to_owned(), keys))
-        })
-        .collect())
+}
+
+/// Walks an INI text as awscli reads it, calling `f(section, key, value)`
+/// for each key line `want`ed, in order, until `f` breaks. The line
+/// grammar is the one [`upsert_section`] edits by: a line starting with `[`
+/// (after blanks) opens a section (named by what is inside `[…]`, trimmed;
+/// `None` for a malformed header, and before the first); `#` and `;` lines
+/// are comments; a key line is `key = value` or `key: value`; a line
+/// indented deeper than the key line before it (blank lines between
+/// allowed) continues that key's value (joined with `\n`). Other lines are
+/// skipped. Keys and values are trimmed. Lines of sections or keys not
+/// wanted cost a glance at their first bytes: a 4 MB file is walked in
+/// milliseconds.
+pub fn walk<'a>(
+    text: &'a str,
+    want: Want,
+    mut f: impl FnMut(Option<&'a str>, &'a str, Cow<'a, str>) -> ControlFlow<()>,
+) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut section: Option<&str> = None;
+    let mut in_wanted = want.section.is_none();
+    // The indentation of the key line whose value is open, and, when that
+    // key is wanted, its key, first value and continuation lines.
+    let mut indent_open: Option<usize> = None;
+    let mut open: Option<(&str, &str, Vec<&str>)> = None;
+    let mut flush = |section: Option<&'a str>,
+                     open: &mut Option<(&'a str, &'a str, Vec<&'a str>)>| {
+        let Some((key, first, more)) = open.take() else {
+            return ControlFlow::Continue(());
+        };
+        let value = if more.is_empty() {
+            Cow::Borrowed(first)
+        } else {
+            let mut value = first.to_owned();
+            for line in more {
+                value.push('\n');
+                value.push_str(line);
+            }
+            Cow::Owned(value.trim().to_owned())
+        };
+        f(section, key, value)
+    };
+    for line in text.lines() {
+        let body = line.trim_start();
+        let Some(&first) = body.as_bytes().first() else {
+            continue;
+        };
+        let indent = line.len() - body.len();
+        if first == b'[' {
+            if flush(section, &mut open).is_break() {
+                return;
+            }
+            indent_open = None;
+            if in_wanted && want.section.is_some() {
+                // The wanted section is done (only the first of that name
+                // is read, as it is the one written).
+                return;
+            }
+            let body = body.trim_end();
+            section = body
+                .strip_prefix('[')
+                .and_then(|t| t.strip_suffix(']'))
+                .map(str::trim);
+            in_wanted = want.section.is_none_or(|w| section == Some(w));
+            continue;
+        }
+        if !in_wanted {
+            continue;
+        }
+        if indent_open.is_some_and(|open| indent > open) {
+            if let Some((.., more)) = open.as_mut() {
+                more.push(body.trim_end());
+            }
+            continue;
+        }
+        if flush(section, &mut open).is_break() {
+            return;
+        }
+        if first == b'#' || first == b';' {
+            indent_open = None;
+            continue;
+        }
+        indent_open = Some(indent);
+        if let Some(key) = want.key
+            && !body.starts_with(key)
+        {
+            continue;
+        }
+        let Some(at) = body.find(['=', ':']) else {
+            continue;
+        };
+        let key = body[..at].trim();
+        if key.is_empty() || section.is_none() || want.key.is_some_and(|k| k != key) {
+            continue;
+        }
+        open = Some((key, body[at + 1..].trim(), Vec::new()));
+    }
+    let _ = flush(section, &mut open);
 }
 
 /// A credentials file update, prepared and holding the file's lock until it
@@ -110,12 +324,140 @@ impl CredentialsUpdate {
     }
 }
 
+/// The comment that marks a section of the credentials file as written by
+/// assume-role, so that it may be rewritten (even after a cache wipe).
+pub const MARKER: &str = "# managed by assume-role: rewritten at each refresh";
+
+/// Who wrote a section of the credentials file, as far as can be told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// No such section.
+    Absent,
+    /// It holds the marker, or only temporary credentials (an `ASIA` key
+    /// with a session token, as versions before the marker wrote them):
+    /// rewriting it loses nothing long-term.
+    Ours,
+    /// Anything else: perhaps an IAM user's only copy of its keys.
+    Foreign,
+}
+
+/// Who wrote the first `[section]` of `text`.
+pub fn owner(text: &str, section: &str) -> Owner {
+    let header = format!("[{section}]");
+    let mut lines = text.lines().map(str::trim);
+    if !lines.any(|l| l == header) {
+        return Owner::Absent;
+    }
+    let body = lines.take_while(|l| !l.starts_with('['));
+    if body.clone().any(|l| l.starts_with(MARKER_PREFIX)) {
+        return Owner::Ours;
+    }
+    let key = section_value(text, section, "aws_access_key_id");
+    let token = section_value(text, section, "aws_session_token");
+    match (key, token) {
+        (Some(key), Some(token)) if key.starts_with("ASIA") && !token.is_empty() => Owner::Ours,
+        _ => Owner::Foreign,
+    }
+}
+
+/// What identifies the marker, whatever follows it.
+const MARKER_PREFIX: &str = "# managed by assume-role";
+
+/// `text` with [`MARKER`] as the first line of `[section]` (an existing
+/// section), unless it holds one already.
+fn mark(text: &str, section: &str) -> String {
+    let header = format!("[{section}]");
+    let mut out = String::with_capacity(text.len() + MARKER.len() + 2);
+    let mut lines = text.split_inclusive('\n');
+    for line in lines.by_ref() {
+        out.push_str(line);
+        if line.trim() == header {
+            let body = text[out.len()..]
+                .lines()
+                .map(str::trim)
+                .take_while(|l| !l.starts_with('['));
+            if !body.clone().any(|l| l.starts_with(MARKER_PREFIX)) {
+                let eol = if line.ends_with("\r\n") { "\r\n" } else { "\n" };
+                if !line.ends_with('\n') {
+                    out.push_str(eol);
+                }
+                out.push_str(MARKER);
+                out.push_str(eol);
+            }
+            break;
+        }
+    }
+    for line in lines {
+        out.push_str(line);
+    }
+    out
+}
+
+/// The credentials file's real path (a symlink's target).
+fn credentials_target() -> Result<PathBuf> {
+    let path = credentials_path();
+    match fs::symlink_metadata(&path) {
+        Ok(meta) if meta.file_type().is_symlink() => fs::canonicalize(&path)
+            .with_context(|| format!("{} is a dangling symlink", path.display())),
+        _ => Ok(path),
+    }
+}
+
+/// Whether `[section]` may be written to the credentials file: the file is
+/// the user's own and writable, and the section is absent or ours. Checked
+/// before AssumeRole, so that a refusal costs nothing; and again under the
+/// lock when writing.
+pub fn check_credentials(section: &str) -> Result<()> {
+    let target = credentials_target()?;
+    let text = read_text(&target)?;
+    check_writable(&target, &text, section)
+}
+
+fn check_writable(target: &Path, text: &str, section: &str) -> Result<()> {
+    let fix = "or set write_credentials_file: false in assume-role.yaml";
+    if let Ok(meta) = fs::metadata(target) {
+        let me = euid();
+        if meta.uid() != me {
+            bail!(
+                "{} is owned by uid {}, not by you (uid {me}), so assume-role leaves it alone: \
+                 chown it to yourself, {fix}",
+                target.display(),
+                meta.uid()
+            );
+        }
+        if meta.mode() & 0o200 == 0 {
+            bail!(
+                "{} is read-only (mode {:04o}), so assume-role leaves it alone: make it \
+                 writable (chmod u+w), {fix}",
+                target.display(),
+                meta.mode() & 0o7777
+            );
+        }
+    }
+    if owner(text, section) == Owner::Foreign {
+        bail!(
+            "[{section}] in {} holds credentials assume-role did not write, so it is left \
+             alone: set profile_name_prefix to write the role's profile under another name, {fix}",
+            target.display()
+        );
+    }
+    Ok(())
+}
+
+/// This process's effective user id.
+pub fn euid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
 /// Prepares setting `pairs` in `[section]` of the credentials file. Keys
 /// already there are replaced in place, others are added at the section's
-/// end; every other byte of the file stays as it was. A symlinked file is
-/// edited at its target; a new file is created 0600. `lock` serialises
-/// writers across processes, so that concurrent updates lose no section.
-/// `None` when the file already says so.
+/// end; the section gets the [`MARKER`]; every other byte of the file stays
+/// as it was. A section assume-role did not write, a file owned by someone
+/// else or a read-only one is refused (see [`check_credentials`]). A
+/// symlinked file is edited at its target; a new file is created 0600.
+/// `lock` serialises writers across processes, so that concurrent updates
+/// lose no section. `None` when the file already says so.
 pub fn prepare_credentials(
     section: &str,
     pairs: &[(&str, &str)],
@@ -125,18 +467,14 @@ pub fn prepare_credentials(
         anyhow::bail!("refusing to write the profile {section:?} to the credentials file");
     }
     let guard = crate::cache::lock(lock)?;
-    let path = credentials_path();
-    let target = match fs::symlink_metadata(&path) {
-        Ok(meta) if meta.file_type().is_symlink() => fs::canonicalize(&path)
-            .with_context(|| format!("{} is a dangling symlink", path.display()))?,
-        _ => path.clone(),
-    };
+    let target = credentials_target()?;
     let (old, mode) = match fs::read_to_string(&target) {
         Ok(text) => (text, fs::metadata(&target)?.permissions().mode() & 0o7777),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => (String::new(), 0o600),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", target.display())),
     };
-    let new = upsert_section(&old, section, pairs);
+    check_writable(&target, &old, section)?;
+    let new = mark(&upsert_section(&old, section, pairs), section);
     if new == old {
         return Ok(None);
     }
@@ -156,6 +494,7 @@ pub fn prepare_credentials(
 pub struct Pending {
     tmp: NamedTempFile,
     path: PathBuf,
+    bytes: Vec<u8>,
 }
 
 const TEMP_PREFIX: &str = ".assume-role.";
@@ -177,19 +516,51 @@ impl Pending {
         Ok(Pending {
             tmp,
             path: path.to_path_buf(),
+            bytes: bytes.to_vec(),
         })
     }
 
     /// Renames the file into place: readers see the old file or the new
-    /// one, never a torn one.
+    /// one, never a torn one. Where the file cannot be replaced (a
+    /// bind-mounted file, as dev containers have: `EBUSY`), it is
+    /// rewritten in place instead; the caller holds the file's lock.
     pub fn commit(self) -> Result<()> {
-        let path = self.path;
-        self.tmp
-            .persist(&path)
-            .map_err(|e| e.error)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(())
+        let Pending { tmp, path, bytes } = self;
+        match tmp.persist(&path) {
+            Ok(_) => Ok(()),
+            Err(e) if matches!(e.error.raw_os_error(), Some(libc::EBUSY | libc::EXDEV)) => {
+                drop(e.file);
+                write_in_place(&path, &bytes)
+                    .with_context(|| format!("cannot write {}", path.display()))
+            }
+            Err(e) => Err(e.error).with_context(|| format!("cannot write {}", path.display())),
+        }
     }
+}
+
+/// Overwrites `path` with `bytes` where it is. What grows the file is
+/// written first, past the old end: when that fails (a full disk) the file
+/// is cut back to its old length, unchanged; then the old part is
+/// overwritten, the file cut to length and synced.
+fn write_in_place(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let file = File::options().write(true).open(path)?;
+    let old_len = file.metadata()?.len();
+    let new_len = bytes.len() as u64;
+    if new_len > old_len {
+        let tail = &bytes[old_len as usize..];
+        if let Err(e) = file
+            .write_all_at(tail, old_len)
+            .and_then(|()| file.sync_data())
+        {
+            let _ = file.set_len(old_len);
+            return Err(e);
+        }
+    }
+    let head = &bytes[..new_len.min(old_len) as usize];
+    file.write_all_at(head, 0)?;
+    file.set_len(new_len)?;
+    file.sync_all()
 }
 
 /// Writes `bytes` to `path` atomically.
@@ -391,5 +762,72 @@ mod tests {
         let text = "[a]\n  aws_access_key_id: OLD\n    OLD-2\n\n    OLD-3\nregion = x\n";
         let out = upsert_section(text, "a", &KEYS[..1]);
         assert_eq!(out, "[a]\naws_access_key_id = ASIANEW\n\nregion = x\n");
+    }
+
+    #[test]
+    fn only_marked_or_temporary_sections_are_ours() {
+        let text = format!(
+            "[a]\n{MARKER}\naws_access_key_id = AKIAX\n[b]\naws_access_key_id = ASIAX\n\
+             aws_session_token = t\n[c]\naws_access_key_id = AKIAX\naws_secret_access_key = s\n\
+             [d]\naws_access_key_id = ASIAX\n[e]\n"
+        );
+        assert_eq!(owner(&text, "a"), Owner::Ours);
+        assert_eq!(owner(&text, "b"), Owner::Ours);
+        assert_eq!(owner(&text, "c"), Owner::Foreign);
+        assert_eq!(
+            owner(&text, "d"),
+            Owner::Foreign,
+            "no token: perhaps not ours"
+        );
+        assert_eq!(owner(&text, "e"), Owner::Foreign);
+        assert_eq!(owner(&text, "f"), Owner::Absent);
+        // The marker of another section does not count.
+        assert_eq!(
+            owner(&format!("[x]\n{MARKER}\n[c]\nk = v\n"), "c"),
+            Owner::Foreign
+        );
+    }
+
+    #[test]
+    fn the_marker_goes_right_under_the_header_once() {
+        let text = "# top\r\n[a]\r\nx = 1\r\n[b]\r\n";
+        let marked = mark(text, "a");
+        assert_eq!(
+            marked,
+            format!("# top\r\n[a]\r\n{MARKER}\r\nx = 1\r\n[b]\r\n")
+        );
+        assert_eq!(mark(&marked, "a"), marked);
+        assert_eq!(mark("[a]", "a"), format!("[a]\n{MARKER}\n"));
+    }
+
+    #[test]
+    fn walk_reads_sections_keys_and_continuations() {
+        let text = "\u{feff}k = top\n[a]\nx = 1\ns3 =\n  max = 2\n\n  more = 3\n# c\ny: 2\n\
+                    junk\n  under-junk = 4\n[ b ]\nx=3\n[a]\nx = 5\n";
+        let mut seen = Vec::new();
+        walk(text, Want::ALL, |s, k, v| {
+            seen.push(format!("{}.{k}={v}", s.unwrap_or("-")));
+            ControlFlow::Continue(())
+        });
+        assert_eq!(
+            seen,
+            ["a.x=1", "a.s3=max = 2\nmore = 3", "a.y=2", "b.x=3", "a.x=5"]
+        );
+        assert_eq!(section_value(text, "a", "x").as_deref(), Some("1"));
+        assert_eq!(section_value(text, "a", "y").as_deref(), Some("2"));
+        assert_eq!(section_value(text, "b", "x").as_deref(), Some("3"));
+        assert_eq!(section_value(text, "a", "max"), None, "nested, not a key");
+        assert_eq!(section_value(text, "c", "x"), None);
+    }
+
+    #[test]
+    fn in_place_writes_grow_and_shrink_the_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("f");
+        fs::write(&path, "0123456789").unwrap();
+        write_in_place(&path, b"abc").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"abc");
+        write_in_place(&path, b"abcdefghijklmnop").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"abcdefghijklmnop");
     }
 }

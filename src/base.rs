@@ -100,13 +100,13 @@ impl Sso {
 /// chain's: the environment's keys, else `AWS_PROFILE` (or `default`), else
 /// web identity from the environment, else the container or the instance.
 pub fn find(source_profile: Option<&str>) -> Result<Base> {
-    let files = Files::read()?;
     if let Some(profile) = source_profile {
         return Ok(Base {
             chosen: true,
-            ..files.profile(profile)
+            ..Files::read()?.profile(profile)
         });
     }
+    // Keys in the environment need neither file read (a large one costs).
     if let Some(key) = var("AWS_ACCESS_KEY_ID") {
         return Ok(Base {
             profile: None,
@@ -117,7 +117,7 @@ pub fn find(source_profile: Option<&str>) -> Result<Base> {
     let name = var("AWS_PROFILE")
         .or_else(|| var("AWS_DEFAULT_PROFILE"))
         .unwrap_or_else(|| "default".to_owned());
-    let base = files.profile(&name);
+    let base = Files::read()?.profile(&name);
     if base.kind != Kind::Ambient {
         return Ok(base);
     }

@@ -12,8 +12,8 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::{self, DirBuilder, File};
-use std::io::ErrorKind;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::io::{ErrorKind, Read};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -205,7 +205,7 @@ impl Cache {
         }
         self.files(".creds.json")
             .iter()
-            .filter_map(|path| serde_json::from_slice::<RoleOnly>(&fs::read(path).ok()?).ok())
+            .filter_map(|path| serde_json::from_slice::<RoleOnly>(&read_own_file(path).ok()?).ok())
             .map(|e| e.role_arn)
             .collect()
     }
@@ -256,7 +256,9 @@ impl Cache {
     pub fn mfa_sessions(&self) -> Vec<MfaSession> {
         self.files(".mfa-session.json")
             .iter()
-            .filter_map(|path| serde_json::from_slice::<MfaSession>(&fs::read(path).ok()?).ok())
+            .filter_map(|path| {
+                serde_json::from_slice::<MfaSession>(&read_own_file(path).ok()?).ok()
+            })
             .filter(|s| s.credentials.fresh(Duration::ZERO))
             .collect()
     }
@@ -315,9 +317,11 @@ impl Cache {
     }
 
     /// A missing file is `None`; an unreadable or corrupt one too, with a
-    /// warning.
+    /// warning, and so is one that is not ours: a symlink, a file owned by
+    /// another account or one that others may read (its keys could have
+    /// been planted, or seen).
     fn read_json<T: DeserializeOwned>(&self, path: &Path) -> Option<T> {
-        let bytes = match fs::read(path) {
+        let bytes = match read_own_file(path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == ErrorKind::NotFound => return None,
             Err(e) => {
@@ -360,17 +364,87 @@ impl Cache {
 }
 
 /// Opens `path` and holds an exclusive lock on it until the file is dropped.
+/// The lock is never followed through a symlink (which could make us
+/// create or lock a file elsewhere): a lock file that is a symlink, or not
+/// a regular file of ours, is replaced, with a warning.
 pub fn lock(path: &Path) -> Result<File> {
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("cannot open lock file {}", path.display()))?;
+    let open = || {
+        File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(path)
+    };
+    let why = match open() {
+        Ok(file) if is_own_file(&file) => return hold(file, path),
+        Ok(_) => "it is not a file of yours",
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => "it is a symlink",
+        Err(e) => {
+            return Err(e).with_context(|| format!("cannot open lock file {}", path.display()));
+        }
+    };
+    warn(format_args!(
+        "replacing lock file {}: {why}",
+        path.display()
+    ));
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != ErrorKind::NotFound => {
+            return Err(e).with_context(|| format!("cannot remove lock file {}", path.display()));
+        }
+        _ => {}
+    }
+    let file = open().with_context(|| format!("cannot open lock file {}", path.display()))?;
+    if !is_own_file(&file) {
+        bail!("lock file {} is not a file of yours", path.display());
+    }
+    hold(file, path)
+}
+
+fn hold(file: File, path: &Path) -> Result<File> {
     file.lock()
         .with_context(|| format!("cannot lock {}", path.display()))?;
     Ok(file)
+}
+
+/// A regular file owned by this user.
+fn is_own_file(file: &File) -> bool {
+    file.metadata()
+        .is_ok_and(|m| m.is_file() && m.uid() == crate::aws_files::euid())
+}
+
+/// The bytes of `path` if it is a regular file of ours (not a symlink)
+/// that nobody else may read or write; an error saying why not otherwise.
+fn read_own_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut file = File::options()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ELOOP) => std::io::Error::other("it is a symlink"),
+            _ => e,
+        })?;
+    let meta = file.metadata()?;
+    let me = crate::aws_files::euid();
+    if !meta.is_file() {
+        return Err(std::io::Error::other("it is not a regular file"));
+    }
+    if meta.uid() != me {
+        return Err(std::io::Error::other(format!(
+            "it is owned by uid {}, not by you (uid {me})",
+            meta.uid()
+        )));
+    }
+    if meta.mode() & 0o077 != 0 {
+        return Err(std::io::Error::other(format!(
+            "others may read or write it (mode {:04o})",
+            meta.mode() & 0o7777
+        )));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {

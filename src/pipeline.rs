@@ -29,11 +29,40 @@ pub struct Assumed {
 
 /// Loads the configuration for the working directory.
 pub fn load_config(args: &RoleOptions) -> Result<Config> {
-    Config::load(&current_dir()?, args.config.as_deref())
+    config_in(&current_dir()?, args.config.as_deref())
 }
 
+/// The working directory. One that was deleted is an empty path, with a
+/// warning: no project file applies there (see [`config_in`]).
 pub fn current_dir() -> Result<std::path::PathBuf> {
-    env::current_dir().context("cannot read the working directory")
+    match env::current_dir() {
+        Ok(dir) => Ok(dir),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            crate::warn(format_args!(
+                "the working directory no longer exists; only ~/.aws/assume-role.yaml applies"
+            ));
+            Ok(std::path::PathBuf::new())
+        }
+        Err(e) => Err(e).context("cannot read the working directory"),
+    }
+}
+
+/// The configuration that applies in `dir`; in a directory that does not
+/// exist (a deleted working directory), only `explicit` or
+/// ~/.aws/assume-role.yaml: nothing is looked up from where it was.
+pub fn config_in(dir: &std::path::Path, explicit: Option<&std::path::Path>) -> Result<Config> {
+    if explicit.is_some() || dir.is_dir() {
+        return Config::load(dir, explicit);
+    }
+    let sources = match crate::config::home_file().filter(|home| home.is_file()) {
+        Some(home) => vec![crate::config::Source {
+            bytes: std::fs::read(&home).with_context(|| format!("cannot read {}", home.display()))?,
+            origin: crate::config::Origin::Home,
+            path: home,
+        }],
+        None => Vec::new(),
+    };
+    Config::from_sources(&sources)
 }
 
 /// Resolves the role in `args` (or the configured `role`) and returns its
@@ -45,7 +74,7 @@ pub fn assume(args: &RoleOptions) -> Result<Assumed> {
 /// As [`assume`], with the configuration that applies in `dir` (its
 /// warnings are dropped: callers that show them load it themselves).
 pub fn assume_in(dir: &std::path::Path, args: &RoleOptions) -> Result<Assumed> {
-    assume_with(Config::load(dir, args.config.as_deref())?, args)
+    assume_with(config_in(dir, args.config.as_deref())?, args)
 }
 
 /// As [`assume`], with `config` already loaded.
@@ -148,6 +177,10 @@ fn obtain(target: &Target, config: &Config, args: &RoleOptions) -> Result<Creden
     }
 
     let session_duration = mfa_session_duration(args, config)?;
+    // A profile we may not write is refused before anything is asked of STS.
+    if let Some(profile) = &target.profile_name {
+        aws_files::check_credentials(profile)?;
+    }
     let timeout = match env::var("ASSUME_ROLE_TIMEOUT") {
         Ok(text) => parse_duration(&text).map_err(|e| anyhow!("ASSUME_ROLE_TIMEOUT: {e}"))?,
         Err(_) => DEFAULT_TIMEOUT,

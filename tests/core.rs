@@ -807,10 +807,11 @@ fn session_name_is_looked_up_once_per_base_identity() {
 
 // --------------------------------------------------- ~/.aws/credentials
 
-/// The section the binary manages, with the values just printed.
+/// The section the binary manages, with the values just printed (and the
+/// comment that marks it as assume-role's).
 fn managed_section(name: &str, vars: &[(String, String)]) -> String {
     format!(
-        "[{name}]\naws_access_key_id = {}\naws_secret_access_key = {}\naws_session_token = {}\n",
+        "[{name}]\n# managed by assume-role: rewritten at each refresh\naws_access_key_id = {}\naws_secret_access_key = {}\naws_session_token = {}\n",
         get(vars, "AWS_ACCESS_KEY_ID"),
         get(vars, "AWS_SECRET_ACCESS_KEY"),
         get(vars, "AWS_SESSION_TOKEN"),
@@ -852,7 +853,8 @@ fn credentials_file_keeps_every_byte_outside_the_managed_section() {
         aws_secret_access_key = se#cr;et=\n\
         \n\
         [123456789012-admin]\n";
-    let old_section = "aws_access_key_id = OLDKEY\n\
+    // As an earlier version wrote it: temporary credentials, no marker.
+    let old_section = "aws_access_key_id = ASIAOLDKEY\n\
         aws_secret_access_key = OLDSECRET\n\
         aws_session_token = OLDTOKEN\n";
     let after = "\n\

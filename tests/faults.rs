@@ -197,9 +197,11 @@ fn entry_triple(path: &Path) -> Triple {
     )
 }
 
+/// The body of a managed section: the comment that marks it as
+/// assume-role's, then the keys.
 fn section_text(triple: &Triple) -> String {
     format!(
-        "aws_access_key_id = {}\naws_secret_access_key = {}\naws_session_token = {}\n",
+        "# managed by assume-role: rewritten at each refresh\naws_access_key_id = {}\naws_secret_access_key = {}\naws_session_token = {}\n",
         triple.0, triple.1, triple.2
     )
 }
@@ -527,6 +529,9 @@ fn sigkill_during_refreshes_never_tears_the_cache_or_the_credentials_file() {
             .and_then(|t| t.strip_prefix(header.as_str()))
             .and_then(|t| t.strip_suffix(after))
             .unwrap_or_else(|| panic!("{what}: bytes outside the section changed:\n{text}"));
+        let body = body
+            .strip_prefix("# managed by assume-role: rewritten at each refresh\n")
+            .unwrap_or_else(|| panic!("{what}: the section lost its marker:\n{body}"));
         let file: Triple = {
             let values: Vec<&str> = body
                 .lines()
@@ -1195,18 +1200,22 @@ fn symlinked_credentials_file_stays_a_link_and_its_target_is_updated() {
 #[test]
 fn managed_keys_written_unusually_are_replaced_so_awscli_still_reads_the_file() {
     let cases = [
+        // Each as an earlier version could have left it (temporary keys),
+        // hand-edited: sections assume-role did not write are never touched.
         (
             "colon",
-            "aws_access_key_id: OLDKEY\naws_secret_access_key : OLDSECRET\n\
+            "aws_access_key_id: ASIAOLDKEY\naws_secret_access_key : OLDSECRET\n\
              aws_session_token:OLDTOKEN\n",
         ),
         (
             "indented",
-            "  aws_access_key_id = OLDKEY\naws_secret_access_key = OLDSECRET\n",
+            "  aws_access_key_id = ASIAOLDKEY\naws_secret_access_key = OLDSECRET\n\
+             aws_session_token = OLDTOKEN\n",
         ),
         (
             "continued",
-            "aws_session_token =\n  OLDTOKEN-1\n  OLDTOKEN-2\nregion = eu-west-1\n",
+            "aws_session_token =\n  OLDTOKEN-1\n  OLDTOKEN-2\nregion = eu-west-1\n\
+             aws_access_key_id = ASIAOLDKEY\n",
         ),
     ];
     let mut failures = Vec::new();

@@ -19,7 +19,7 @@
 use std::fs;
 use std::path::Path;
 
-use assume_role::aws_files::upsert_section;
+use assume_role::aws_files::{Want, section_value, upsert_section, walk};
 use assume_role::config::Config;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm, RngSeed};
@@ -857,4 +857,117 @@ fn upsert_drops_the_continuation_lines_of_a_replaced_key() {
         NEW,
     )
     .unwrap();
+}
+
+// ------------------------------------------------------------ walk
+
+/// Every key line `walk` reports, in order, as (section, key, value).
+fn walked(text: &str) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    walk(text, Want::ALL, |section, key, value| {
+        out.push((
+            section.unwrap_or("").to_owned(),
+            key.to_owned(),
+            value.into_owned(),
+        ));
+        std::ops::ControlFlow::Continue(())
+    });
+    out
+}
+
+/// The reader the crate uses for ~/.aws/config and ~/.aws/credentials
+/// (`walk`) sees what rust-ini sees, on every generated file rust-ini
+/// parses without swallowing lines into a key; a one-section lookup
+/// (`section_value`) finds the first value of the first such section.
+fn check_walk(case: &IniCase, compared: &mut usize) -> Result<(), TestCaseError> {
+    let text = case.text.as_str();
+    let mine = walked(text);
+    let Ok(parsed) = parse(text) else {
+        return Ok(());
+    };
+    let swallowed = parsed
+        .iter()
+        .flat_map(|(_, p)| p)
+        .any(|(k, _)| k.contains(['\n', '\r']));
+    let odd_header = text.lines().any(|l| {
+        let t = l.trim();
+        t.starts_with('[') && !t.ends_with(']')
+            || l.starts_with([' ', '\t']) && t.starts_with('[')
+            || t.contains('\0')
+            || t.starts_with('\u{feff}')
+    });
+    if swallowed || odd_header {
+        return Ok(());
+    }
+    *compared += 1;
+    let theirs: Vec<(String, String, String)> = parsed
+        .iter()
+        .filter_map(|(name, props)| Some((name.as_ref()?, props)))
+        .flat_map(|(name, props)| {
+            props
+                .iter()
+                .map(move |(k, v)| (name.trim().to_owned(), k.clone(), v.trim().to_owned()))
+        })
+        .collect();
+    // Continuation lines are compared line by line, trimmed, blank ones
+    // dropped (rust-ini keeps a CRLF file's `\r` in them).
+    let norm = |v: &str| -> String {
+        v.split(['\n', '\r'])
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let norm_all = |items: &[(String, String, String)]| -> Vec<(String, String, String)> {
+        items
+            .iter()
+            .map(|(s, k, v)| (s.clone(), k.clone(), norm(v)))
+            .collect()
+    };
+    prop_assert_eq!(
+        norm_all(&mine),
+        norm_all(&theirs),
+        "walk and rust-ini differ on:\n{:?}",
+        text
+    );
+    for (section, key, _) in &mine {
+        let first = mine
+            .iter()
+            .find(|(s, k, _)| s == section && k == key)
+            .map(|(_, _, v)| v.clone());
+        let first_section_only = {
+            let header = format!("[{section}]");
+            // Sections of that name after the first are not looked at.
+            text.lines().filter(|l| l.trim() == header).count() <= 1
+        };
+        if first_section_only {
+            prop_assert_eq!(section_value(text, section, key), first, "{:?}", text);
+        }
+    }
+    Ok(())
+}
+
+fn run_walk(grammar: Grammar, cases: u32, seed: u64) {
+    let _serial = serial();
+    let compared = std::cell::RefCell::new(0);
+    let mut runner = proptest::test_runner::TestRunner::new(config(cases, seed));
+    let result = runner.run(&ini_case(grammar), |case| {
+        check_walk(&case, &mut compared.borrow_mut())
+    });
+    println!(
+        "walk {grammar:?}: {} cases compared with rust-ini",
+        compared.into_inner()
+    );
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+#[test]
+fn walk_reads_what_rust_ini_reads() {
+    let grammar = Grammar {
+        garbage: false,
+        ..FULL
+    };
+    run_walk(grammar, 3000, 0x1A1_0004);
 }

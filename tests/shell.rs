@@ -964,7 +964,24 @@ fn failed_refresh_is_reported_once(sh: Sh) {
         .step("idle", &sh.prompts(3))
         .show("after", show)
         .run();
-    check(&t);
+    // A deleted working directory does not stop the refresh (issue 13):
+    // only ~/.aws/assume-role.yaml applies there, which a warning says.
+    let said = t.said();
+    assert!(
+        !said.is_empty()
+            && said
+                .iter()
+                .all(|l| l.contains("the working directory no longer exists")),
+        "{}: {said:#?}",
+        sh.name()
+    );
+    assert_ne!(
+        t.var("after", "AWS_ACCESS_KEY_ID"),
+        t.var("before", "AWS_ACCESS_KEY_ID"),
+        "{}: not refreshed in a deleted directory",
+        sh.name()
+    );
+    assert_eq!(t.var("after", "ASSUME_ROLE_ARN"), Some(role("admin")));
 }
 
 /// With fresh credentials, prompts in the same directory run no process;

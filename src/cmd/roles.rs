@@ -33,12 +33,7 @@ pub fn known_roles(args: &ConfigArgs) -> Result<(BTreeSet<String>, Vec<String>)>
         ..RoleOptions::default()
     })?;
     let mut names: BTreeSet<String> = config.roles.iter().cloned().collect();
-    names.extend(
-        aws_files::config_profiles()?
-            .into_iter()
-            .filter(|(_, p)| p.contains_key("role_arn"))
-            .map(|(name, _)| name),
-    );
+    names.extend(aws_files::config_profiles_with("role_arn")?);
     if let Ok(cache) = Cache::open() {
         for role_arn in cache.role_arns() {
             let short = config

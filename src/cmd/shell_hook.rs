@@ -96,7 +96,7 @@ pub fn run(args: ShellHookArgs) -> Result<ExitCode> {
             let mut role_args = switch.role;
             role_args.role = Some(switch.name.clone());
             let dir = pipeline::current_dir()?;
-            let config = Config::load(&dir, role_args.config.as_deref())?;
+            let config = pipeline::config_in(&dir, role_args.config.as_deref())?;
             for warning in &config.warnings {
                 warn(format_args!("{warning}"));
             }
@@ -284,7 +284,7 @@ fn directory_role(dir: &Path) -> Result<Option<(Wanted, Config)>> {
 /// refresh, in epoch seconds; `None` when that cannot be told.
 fn refresh_time(state: &State, expiry: Option<&str>) -> Option<u64> {
     let expiry = expiry.and_then(rfc3339::parse)?;
-    let config = Config::load(&state.dir, state.options.config.as_deref()).ok()?;
+    let config = pipeline::config_in(&state.dir, state.options.config.as_deref()).ok()?;
     let duration = state.options.duration.unwrap_or(Duration::MAX);
     Some(epoch(expiry, pipeline::refresh_margin(&config, duration)))
 }
