@@ -55,12 +55,12 @@ pub struct RoleOptions {
     pub role_session_name: Option<String>,
 
     /// Requested session length, e.g. `1h`, `90m`, `3600s` (default 1h).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::resolve::parse_session_duration)]
     #[serde(with = "seconds")]
     pub duration: Option<Duration>,
 
     /// Region exported as AWS_REGION and AWS_DEFAULT_REGION.
-    #[arg(long, value_name = "REGION")]
+    #[arg(long, value_name = "REGION", value_parser = parse_region)]
     pub region: Option<String>,
 
     /// External id the role's trust policy asks for.
@@ -261,6 +261,11 @@ pub enum Format {
     Fish,
     #[value(name = "powershell", alias = "pwsh")]
     PowerShell,
+}
+
+/// A region name (see [`crate::resolve::check_region`]).
+fn parse_region(text: &str) -> Result<String, String> {
+    crate::resolve::check_region(text).map(|()| text.to_owned())
 }
 
 /// Parses Go-style durations (`90s`, `15m`, `1h30m`) and bare seconds.

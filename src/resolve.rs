@@ -46,31 +46,130 @@ pub fn parse_role_arn(arn: &str) -> Result<RoleArn<'_>> {
         && parts[2] == "iam"
         && parts[4].len() == 12
         && parts[4].bytes().all(|b| b.is_ascii_digit())
-        && parts[5].starts_with("role/")
-        && parts[5]
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-/".contains(c));
-    let name = parts
-        .get(5)
-        .and_then(|r| r.rsplit('/').next())
-        .unwrap_or("");
-    if !valid || name.is_empty() {
-        bail!("`{arn}` is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)");
+        && parts[5].starts_with("role/");
+    if !valid {
+        bail!(
+            "`{}` is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)",
+            shown(arn)
+        );
     }
+    let name = check_role_path(&parts[5]["role/".len()..])?;
     Ok(RoleArn {
         account: parts[4],
         name,
     })
 }
 
+/// The characters AWS allows in role names, session names and path
+/// segments: `[\w+=,.@-]`.
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
+}
+
+/// Checks a role's `PATH/NAME` (as after `role/` in its ARN) by AWS's
+/// rules, a little stricter for paths: the name 1–64 of `[\w+=,.@-]`, the
+/// path at most 512 characters of plain segments (no empty, `.` or `..`
+/// segment). Returns the name.
+pub fn check_role_path(path_and_name: &str) -> Result<&str> {
+    let (path, name) = path_and_name
+        .rsplit_once('/')
+        .unwrap_or(("", path_and_name));
+    if name.is_empty() || name.len() > 64 || !name.chars().all(is_name_char) {
+        bail!(
+            "role name `{}` is not valid: AWS allows 1 to 64 letters, digits and _+=,.@- \
+             ({} characters given)",
+            shown(name),
+            name.chars().count()
+        );
+    }
+    let plain = |segment: &str| {
+        !segment.is_empty()
+            && segment != "."
+            && segment != ".."
+            && segment.chars().all(is_name_char)
+    };
+    if path.len() + 2 > 512 || !(path.is_empty() || path.split('/').all(plain)) {
+        bail!(
+            "role path `{}/` is not valid: segments of letters, digits and _+=,.@-, none \
+             empty, `.` or `..`, 512 characters in all",
+            shown(path)
+        );
+    }
+    Ok(name)
+}
+
+/// A session name given by the user, by AWS's rules: 2–64 of `[\w+=,.@-]`.
+pub fn check_session_name(name: &str) -> Result<()> {
+    let len = name.chars().count();
+    if !(2..=64).contains(&len) || !name.chars().all(is_name_char) {
+        bail!(
+            "session name `{}` is not valid: AWS allows 2 to 64 letters, digits and _+=,.@-",
+            shown(name)
+        );
+    }
+    Ok(())
+}
+
+/// A region name: 1–50 of `[a-z0-9-]`, not starting or ending with `-`
+/// (`us-east-1`, `us-gov-west-1`, `cn-north-1`).
+pub fn check_region(region: &str) -> Result<(), String> {
+    let ok = !region.is_empty()
+        && region.len() <= 50
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !region.starts_with('-')
+        && !region.ends_with('-');
+    match ok {
+        true => Ok(()),
+        false => Err(format!(
+            "`{}` is not a region name (lower-case letters, digits and -, like us-east-1)",
+            shown(region)
+        )),
+    }
+}
+
+/// The shortest and longest sessions AssumeRole grants.
+pub const MIN_DURATION: Duration = Duration::from_secs(900);
+pub const MAX_DURATION: Duration = Duration::from_secs(12 * 3600);
+
+/// Lets sessions shorter than 15 minutes through, for local STS emulators
+/// (moto, LocalStack) that grant them; AWS itself refuses them.
+pub const SHORT_DURATION_VAR: &str = "ASSUME_ROLE_ALLOW_SHORT_DURATION";
+
+/// A session length AssumeRole allows: 900 s (15m) to 43200 s (12h).
+pub fn check_session_duration(duration: Duration) -> Result<Duration, String> {
+    let min = match std::env::var_os(SHORT_DURATION_VAR).is_some_and(|v| v == "1") {
+        true => Duration::from_secs(1),
+        false => MIN_DURATION,
+    };
+    if duration < min || duration > MAX_DURATION {
+        return Err(format!(
+            "a session of {} s is out of range: AssumeRole allows 900 s (15m) to 43200 s (12h)",
+            duration.as_secs()
+        ));
+    }
+    Ok(duration)
+}
+
+/// `--duration`: parsed, then checked against what AssumeRole allows.
+pub fn parse_session_duration(text: &str) -> Result<Duration, String> {
+    parse_duration(text).and_then(check_session_duration)
+}
+
+/// A value as shown in a message: at most 64 characters of it.
+fn shown(value: &str) -> String {
+    match value.char_indices().nth(64) {
+        Some((at, _)) => format!("{}…", &value[..at]),
+        None => value.to_owned(),
+    }
+}
+
 /// The awscli profile the role's credentials are written to:
 /// `<profile_name_prefix or account>-<role name>`.
 pub fn profile_name(config: &Config, arn: &RoleArn) -> Result<String> {
     let prefix = config.profile_name_prefix.as_deref().unwrap_or(arn.account);
-    if !prefix
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
-    {
+    if !prefix.chars().all(is_name_char) {
         bail!("profile_name_prefix {prefix:?} may hold only letters, digits and _+=,.@-");
     }
     Ok(format!("{prefix}-{}", arn.name))
@@ -83,17 +182,19 @@ pub fn resolve(role: &str, args: &RoleOptions, config: &Config) -> Result<Target
     if role.is_empty() {
         return Err(crate::Usage("the role name is empty".into()).into());
     }
+    if !role.starts_with("arn:") {
+        // A name to append to role_prefix or to look up as a profile: a
+        // role name, with a path perhaps, as AWS allows them.
+        check_role_path(role)?;
+    }
     let (role_arn, profile) = if role.starts_with("arn:") {
         (role.to_owned(), None)
     } else if let Some(prefix) = config.role_prefix.as_deref().filter(|p| !p.is_empty()) {
         (format!("{prefix}{role}"), None)
     } else {
-        let profiles = aws_files::config_profiles()?;
-        match profiles
-            .get(role)
-            .and_then(|p| p.get("role_arn").map(|arn| (arn, p)))
-        {
-            Some((arn, profile)) => (arn.to_owned(), Some(profile.clone())),
+        let profile = aws_files::config_profile(role)?;
+        match profile.and_then(|p| Some((p.get("role_arn")?.clone(), p))) {
+            Some((arn, profile)) => (arn, Some(profile)),
             None => bail!(
                 "unknown role `{role}`: pass a full role ARN, set `role_prefix` in assume-role.yaml, \
                  or add [profile {role}] with role_arn to {}",
@@ -108,11 +209,34 @@ pub fn resolve(role: &str, args: &RoleOptions, config: &Config) -> Result<Target
     let from_profile = |key: &str| profile.as_ref().and_then(|p: &Profile| p.get(key).cloned());
 
     let duration = match (args.duration, from_profile("duration_seconds")) {
-        (Some(d), _) => d,
+        (Some(d), _) => {
+            check_session_duration(d).map_err(|e| anyhow::anyhow!("--duration: {e}"))?
+        }
         (None, Some(secs)) => parse_duration(&secs)
+            .and_then(check_session_duration)
             .map_err(|e| anyhow::anyhow!("duration_seconds of [profile {role}]: {e}"))?,
-        (None, None) => config.duration.unwrap_or(DEFAULT_DURATION),
+        (None, None) => match config.duration {
+            Some(d) => check_session_duration(d)
+                .map_err(|e| anyhow::anyhow!("duration in assume-role.yaml: {e}"))?,
+            None => DEFAULT_DURATION,
+        },
     };
+    let region = match (&args.region, from_profile("region"), &config.region) {
+        (Some(r), _, _) => Some((r.clone(), "--region".to_owned())),
+        (None, Some(r), _) => Some((r, format!("region of [profile {role}]"))),
+        (None, None, Some(r)) => Some((r.clone(), "region in assume-role.yaml".to_owned())),
+        (None, None, None) => None,
+    };
+    if let Some((region, source)) = &region {
+        check_region(region).map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
+    }
+    let session_name = args
+        .role_session_name
+        .clone()
+        .or_else(|| from_profile("role_session_name"));
+    if let Some(name) = &session_name {
+        check_session_name(name)?;
+    }
     let profile_name = match config.write_credentials_file() {
         true => Some(profile_name(config, &arn)?),
         false => None,
@@ -131,20 +255,13 @@ pub fn resolve(role: &str, args: &RoleOptions, config: &Config) -> Result<Target
         .clone()
         .or_else(|| from_profile("mfa_serial"))
         .or_else(|| config.mfa_serial.clone());
-    options.region = args
-        .region
-        .clone()
-        .or_else(|| from_profile("region"))
-        .or_else(|| config.region.clone());
+    options.region = region.map(|(region, _)| region);
     options.source_profile = args
         .source_profile
         .clone()
         .or_else(|| from_profile("source_profile"))
         .or_else(|| config.source_profile.clone());
-    options.role_session_name = args
-        .role_session_name
-        .clone()
-        .or_else(|| from_profile("role_session_name"));
+    options.role_session_name = session_name;
     Ok(Target {
         options,
         profile_name,
@@ -210,5 +327,49 @@ mod tests {
         assert_eq!(t.options.region.as_deref(), Some("us-east-2"));
         assert_eq!(t.duration(), Duration::from_secs(900));
         assert_eq!(t.profile_name.as_deref(), Some("work-admin"));
+    }
+
+    #[test]
+    fn names_regions_and_durations_follow_aws_rules() {
+        for good in ["admin", "team/admin", "a/b.c/x@y", &"n".repeat(64)] {
+            assert!(check_role_path(good).is_ok(), "{good}");
+        }
+        let long = "n".repeat(65);
+        for bad in [
+            "",
+            "../x",
+            "a//b",
+            "./x",
+            "a/",
+            "x y",
+            "x\ny",
+            long.as_str(),
+        ] {
+            assert!(check_role_path(bad).is_err(), "{bad:?}");
+        }
+        let message = check_role_path(&"n".repeat(10_000))
+            .unwrap_err()
+            .to_string();
+        assert!(message.len() < 300, "{message}");
+        for good in ["us-east-1", "us-gov-west-1", "cn-north-1"] {
+            assert!(check_region(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "US-EAST-1",
+            "us east",
+            "us-east-1\nX=1",
+            "-x",
+            &"a".repeat(51),
+        ] {
+            assert!(check_region(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_session_name("alice@example.com").is_ok());
+        assert!(check_session_name("a").is_err());
+        assert!(check_session_name("bob smith").is_err());
+        assert!(check_session_duration(Duration::from_secs(900)).is_ok());
+        assert!(check_session_duration(Duration::from_secs(43200)).is_ok());
+        assert!(check_session_duration(Duration::from_secs(43201)).is_err());
+        assert!(check_session_duration(Duration::ZERO).is_err());
     }
 }

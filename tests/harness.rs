@@ -145,6 +145,7 @@ fn test_env_isolates_the_environment() {
     vars.sort();
     let root = env.root().display();
     let mut expected = vec![
+        "ASSUME_ROLE_ALLOW_SHORT_DURATION=1".into(),
         format!("AWS_CONFIG_FILE={root}/home/.aws/config"),
         "AWS_DEFAULT_REGION=us-east-1".into(),
         "AWS_EC2_METADATA_DISABLED=true".into(),

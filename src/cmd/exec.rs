@@ -119,7 +119,7 @@ fn exec(assumed: &Assumed, command: &[std::ffi::OsString]) -> Result<ExitCode> {
 fn print(assumed: &Assumed, format: Format) -> Result<()> {
     let vars = assumed.variables();
     let text = match format {
-        Format::Env => vars.iter().map(|(k, v)| format!("{k}={v}\n")).collect(),
+        Format::Env => env_lines(&vars)?,
         Format::Json => {
             let map: serde_json::Map<String, serde_json::Value> = vars
                 .into_iter()
@@ -134,6 +134,21 @@ fn print(assumed: &Assumed, format: Format) -> Result<()> {
     };
     io::stdout().lock().write_all(text.as_bytes())?;
     Ok(())
+}
+
+/// `KEY=value` lines. dotenv and `docker --env-file` readers take every
+/// line as a variable, so a value holding a line break is never printed.
+fn env_lines(vars: &[(&str, String)]) -> Result<String> {
+    let mut out = String::new();
+    for (name, value) in vars {
+        if value.contains(['\n', '\r', '\0']) {
+            anyhow::bail!(
+                "{name} holds a line break, so it cannot be printed as KEY=value; use --format json"
+            );
+        }
+        out += &format!("{name}={value}\n");
+    }
+    Ok(out)
 }
 
 fn statements(assumed: &Assumed, shell: Shell) -> Result<String> {
