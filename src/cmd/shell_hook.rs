@@ -576,10 +576,14 @@ mod tests {
             let long = arg.get_long().expect("every role flag has a long name");
             let mut flags = vec![format!("--{long}")];
             if arg.get_action().takes_values() {
-                let value = arg
-                    .get_possible_values()
-                    .first()
-                    .map_or(VALUE.to_owned(), |v| v.get_name().to_owned());
+                let value = match long {
+                    // A session length AssumeRole allows (900 s to 12 h).
+                    "duration" => "21613".to_owned(),
+                    _ => arg
+                        .get_possible_values()
+                        .first()
+                        .map_or(VALUE.to_owned(), |v| v.get_name().to_owned()),
+                };
                 flags.push(value);
             }
             let (stored, refreshed) = refresh_after_switch(&flags);
