@@ -56,7 +56,8 @@ pub fn config_in(dir: &std::path::Path, explicit: Option<&std::path::Path>) -> R
     }
     let sources = match crate::config::home_file().filter(|home| home.is_file()) {
         Some(home) => vec![crate::config::Source {
-            bytes: std::fs::read(&home).with_context(|| format!("cannot read {}", home.display()))?,
+            bytes: std::fs::read(&home)
+                .with_context(|| format!("cannot read {}", home.display()))?,
             origin: crate::config::Origin::Home,
             path: home,
         }],
