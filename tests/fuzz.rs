@@ -948,7 +948,6 @@ fn check_walk(case: &IniCase, compared: &mut usize) -> Result<(), TestCaseError>
 }
 
 fn run_walk(grammar: Grammar, cases: u32, seed: u64) {
-    let _serial = serial();
     let compared = std::cell::RefCell::new(0);
     let mut runner = proptest::test_runner::TestRunner::new(config(cases, seed));
     let result = runner.run(&ini_case(grammar), |case| {
