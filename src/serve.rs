@@ -85,6 +85,36 @@ const CREDENTIAL_KEYS: &[&str] = &[
     "login_session",
 ];
 
+/// The child's `NO_PROXY` and `no_proxy`, with 127.0.0.1 added when a proxy
+/// is configured, so that no client sends the token to a proxy.
+pub fn no_proxy() -> Vec<(&'static str, String)> {
+    let proxied = [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ]
+    .iter()
+    .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
+    ["NO_PROXY", "no_proxy"]
+        .into_iter()
+        .filter_map(|name| match std::env::var(name) {
+            Ok(list)
+                if list
+                    .split(',')
+                    .any(|h| h.trim() == "127.0.0.1" || h.trim() == "*") =>
+            {
+                None
+            }
+            Ok(list) if !list.trim().is_empty() => Some((name, format!("{list},127.0.0.1"))),
+            _ if proxied => Some((name, "127.0.0.1".to_owned())),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Carries, to an `assume-role` started inside the child, what the child's
 /// environment replaced, so that it finds the user's own identity again.
 pub const SAVED_VAR: &str = "__AR_SERVE";

@@ -506,6 +506,33 @@ fn serve_from_the_yaml_and_refused_without_a_command() {
     assert!(!out.contains("AWS_ACCESS_KEY_ID="), "{out}");
     assert!(out.contains("ASSUME_ROLE_ARN=arn:aws:iam::123456789012:role/admin\n"));
 
+    // With a proxy configured, no client may send the token to it.
+    let proxied = |vars: &[(&str, &str)]| {
+        let mut cmd = w.env.cmd();
+        cmd.args([
+            "--role",
+            "admin",
+            "sh",
+            "-c",
+            "echo \"$NO_PROXY|$no_proxy\"",
+        ]);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let output = run(&mut cmd);
+        assert_ok(&output);
+        stdout(&output).trim().to_owned()
+    };
+    assert_eq!(proxied(&[]), "|");
+    assert_eq!(
+        proxied(&[("HTTPS_PROXY", "http://proxy:3128")]),
+        "127.0.0.1|127.0.0.1"
+    );
+    assert_eq!(
+        proxied(&[("https_proxy", "http://proxy:3128"), ("no_proxy", ".corp")]),
+        "127.0.0.1|.corp,127.0.0.1"
+    );
+
     // Print mode ignores the key; --serve there is a usage error.
     let printed = run(w.env.cmd().args(["--role", "admin"]));
     assert_ok(&printed);

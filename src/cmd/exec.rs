@@ -42,6 +42,7 @@ fn serve(assumed: Assumed, args: &RoleOptions, command: &[std::ffi::OsString]) -
         child.env_remove(name);
     }
     child.envs(files.variables(&url));
+    child.envs(serve::no_proxy());
     child.env("AWS_CONTAINER_CREDENTIALS_FULL_URI", &url);
     child.env("AWS_CONTAINER_AUTHORIZATION_TOKEN", endpoint.token());
     if let Some(region) = &assumed.target.options.region {
