@@ -1017,3 +1017,27 @@ fn print_mode_powershell_is_exactly_the_statements_and_parses_to_the_same_values
         .collect();
     assert_eq!(assigned, vars);
 }
+
+/// A cache folder that is a link (to a 0700 folder elsewhere, as another
+/// user could plant in a shared cache root) is refused, with one line
+/// naming it, and nothing is written through it.
+#[test]
+fn a_cache_folder_that_is_a_link_is_refused() {
+    let (_, env) = prefixed("cache-link");
+    let elsewhere = env.root().join("elsewhere");
+    fs::create_dir(&elsewhere).unwrap();
+    fs::set_permissions(&elsewhere, fs::Permissions::from_mode(0o700)).unwrap();
+    fs::create_dir_all(env.cache_dir()).unwrap();
+    let folder = env.cache_dir().join("assume-role");
+    std::os::unix::fs::symlink(&elsewhere, &folder).unwrap();
+    let line = failure_line(&ar(&env, &["--role", "admin"]), 1);
+    assert!(
+        line.contains(&folder.display().to_string()) && line.contains("not a folder"),
+        "{line}"
+    );
+    assert_eq!(
+        fs::read_dir(&elsewhere).unwrap().count(),
+        0,
+        "written through the link"
+    );
+}
