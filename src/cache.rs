@@ -480,6 +480,25 @@ pub mod rfc3339 {
 mod tests {
     use super::*;
 
+    #[test]
+    fn debug_names_the_key_and_never_the_secrets() {
+        let c = Credentials {
+            access_key_id: "ASIAKEYID".into(),
+            secret_access_key: "very-secret".into(),
+            session_token: "session-token".into(),
+            expiration: SystemTime::UNIX_EPOCH,
+        };
+        let shown = format!("{c:?}");
+        assert!(
+            shown.contains("ASIAKEYID") && shown.contains("1970-01-01T00:00:00Z"),
+            "{shown}"
+        );
+        assert!(
+            !shown.contains("very-secret") && !shown.contains("session-token"),
+            "{shown}"
+        );
+    }
+
     fn creds(secs: u64) -> Credentials {
         Credentials {
             access_key_id: "ASIA1".into(),
