@@ -19,7 +19,9 @@ __AR_CMD__() {
   case "${1-}" in
     "") \command "${__ar_bin}" status ;;
     -u | --unset) __ar_call __shell bash restore ;;
-    -h | --help) \builtin printf '%s\n' "usage: __AR_CMD__ ROLE [OPTIONS] | __AR_CMD__ -u | __AR_CMD__" ;;
+    # The console of the active role; nothing is evaluated.
+    --console) \builtin shift; __AR_ORIG="${__ar_orig-}" __AR_STATE="${__ar_state-}" \command "${__ar_bin}" console "$@" ;;
+    -h | --help) \builtin printf '%s\n' "usage: __AR_CMD__ ROLE [OPTIONS] | __AR_CMD__ -u | __AR_CMD__ --console [OPTIONS] | __AR_CMD__" ;;
     *) __ar_call __shell bash switch "$@" ;;
   esac
 }

@@ -18,8 +18,11 @@ function __AR_CMD__ --description 'Switch this shell to an AWS role'
             $__ar_bin status
         case -u --unset
             __ar_call __shell fish restore
+        case --console
+            # The console of the active role; nothing is sourced.
+            __AR_ORIG="$__ar_orig" __AR_STATE="$__ar_state" $__ar_bin console $argv[2..-1]
         case -h --help
-            echo "usage: __AR_CMD__ ROLE [OPTIONS] | __AR_CMD__ -u | __AR_CMD__"
+            echo "usage: __AR_CMD__ ROLE [OPTIONS] | __AR_CMD__ -u | __AR_CMD__ --console [OPTIONS] | __AR_CMD__"
         case '*'
             __ar_call __shell fish switch $argv
     end

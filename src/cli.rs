@@ -149,6 +149,9 @@ pub enum Command {
     /// Forget the MFA session and the cached role credentials.
     Logout,
 
+    /// Open the AWS console signed in as the role (federation sign-in).
+    Console(ConsoleArgs),
+
     /// Used by the shell integration; not for direct use. Its stdout is
     /// evaluated by the shell, so it never prints help there.
     #[command(
@@ -158,6 +161,26 @@ pub enum Command {
         disable_help_subcommand = true
     )]
     ShellHook(ShellHookArgs),
+}
+
+/// `console`: the role's AWS console, in the browser or printed.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Without --role: the role active in the shell (`ar --console`), else the \
+    role of the nearest trusted assume-role.yaml. --region picks the console's region."
+)]
+pub struct ConsoleArgs {
+    #[command(flatten)]
+    pub role: RoleArgs,
+
+    /// Console page to open: a service (`s3`, `ec2`, ...) or a full console URL.
+    #[arg(short, long, value_name = "SERVICE")]
+    pub service: Option<String>,
+
+    /// Write the sign-in URL on stdout instead of opening a browser. The URL
+    /// signs anyone in as the role: keep it secret.
+    #[arg(long)]
+    pub print: bool,
 }
 
 #[derive(Debug, Args)]

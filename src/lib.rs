@@ -12,6 +12,7 @@ pub mod pipeline;
 pub mod resolve;
 pub mod serve;
 pub mod shell;
+pub mod signin;
 pub mod sts;
 pub mod supervise;
 pub mod trust;

@@ -1,6 +1,7 @@
 //! One file per subcommand; `run` dispatches.
 
 mod completions;
+mod console;
 mod credential_process;
 mod exec;
 mod init;
@@ -26,6 +27,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::CredentialProcess(args)) => {
             base_env::prepare();
             credential_process::run(&args)
+        }
+        Some(Command::Console(args)) => {
+            base_env::prepare();
+            console::run(args)
         }
         Some(Command::Roles(args)) => roles::run(&args),
         Some(Command::Completions(args)) => completions::run(&args),

@@ -143,6 +143,30 @@ pub fn run(args: ShellHookArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// For `assume-role console` without `--role`: the role active in the
+/// calling shell (`ar --console` hands over its state), else the role the
+/// directory's trusted assume-role.yaml names, as the hook would pick; with
+/// the directory to resolve it in.
+pub fn console_role(dir: &Path) -> Result<Option<(PathBuf, RoleArgs)>> {
+    let state = std::env::var(STATE_VAR)
+        .ok()
+        .and_then(|s| serde_json::from_str::<State>(&s).ok());
+    if let Some(state) = state {
+        return Ok(Some((state.dir.clone(), state.role_args())));
+    }
+    Ok(directory_role(dir)?.map(|wanted| {
+        let at = wanted
+            .file
+            .parent()
+            .map_or_else(|| dir.to_path_buf(), Path::to_path_buf);
+        let role = RoleArgs {
+            role: Some(wanted.role),
+            ..RoleArgs::default()
+        };
+        (at, role)
+    }))
+}
+
 /// The prompt hook: follow the directory's trusted role, leave it, or
 /// refresh what is active. A failure is reported and retried later; it
 /// never leaves the shell half switched.
