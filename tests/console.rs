@@ -350,7 +350,7 @@ fn recording_browser(env: &TestEnv, file: &Path) -> PathBuf {
     let script = env.write(
         "bin/browser",
         &format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{0}.tmp' && mv '{0}.tmp' '{0}'\n",
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{0}.tmp' && command -p mv '{0}.tmp' '{0}'\n",
             file.display()
         ),
     );
@@ -399,6 +399,22 @@ fn without_print_the_url_goes_to_the_browser_only() {
     assert_eq!(
         signin.visit(lines[0]),
         Ok("https://us-east-1.console.aws.amazon.com/s3/home?region=us-east-1".to_owned())
+    );
+
+    // Without $BROWSER: the system's default browser, here the last resort
+    // of the lookup, x-www-browser.
+    let bin = env.root().join("bin");
+    fs::rename(&browser, bin.join("x-www-browser")).unwrap();
+    fs::remove_file(&record).unwrap();
+    let out = run(env
+        .cmd()
+        .env("PATH", &bin)
+        .args(["console", "--role", "admin"]));
+    assert_ok(&out);
+    let args = wait_for_file(&record);
+    assert!(
+        args.starts_with(&format!("{}/federation?", signin.endpoint())),
+        "{args}"
     );
 
     // No browser at all: one line that says what to do.
