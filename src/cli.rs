@@ -171,7 +171,7 @@ pub enum Command {
 )]
 pub struct ConsoleArgs {
     #[command(flatten)]
-    pub role: RoleArgs,
+    pub role: RoleOptions,
 
     /// Console page to open: a service (`s3`, `ec2`, ...) or a full console URL.
     #[arg(short, long, value_name = "SERVICE")]

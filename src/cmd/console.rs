@@ -12,7 +12,7 @@ use anyhow::{Result, anyhow};
 use crate::Usage;
 use crate::aws_files;
 use crate::cache::rfc3339;
-use crate::cli::{ConsoleArgs, RoleArgs, parse_duration};
+use crate::cli::{ConsoleArgs, RoleOptions, parse_duration};
 use crate::pipeline::{self, Assumed};
 use crate::signin::{self, Partition};
 
@@ -47,7 +47,7 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
     let assumed = pipeline::assume_in(&dir, &role_args)?;
 
     let partition = Partition::of_arn(&assumed.target.role_arn)?;
-    let region = assumed.target.region.clone().or_else(env_region);
+    let region = assumed.target.options.region.clone().or_else(env_region);
     let destination = signin::destination(partition, args.service.as_deref(), region.as_deref())?;
     let base = partition.signin_base()?;
     let token = signin::signin_token(&base, &assumed.credentials, timeout()?)?;
@@ -70,7 +70,7 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
 }
 
 /// The options given on the command line, over those of the shell's role.
-fn overlay(mut role: RoleArgs, given: &RoleArgs) -> RoleArgs {
+fn overlay(mut role: RoleOptions, given: &RoleOptions) -> RoleOptions {
     fn over<T: Clone>(slot: &mut Option<T>, given: &Option<T>) {
         if given.is_some() {
             slot.clone_from(given);
@@ -116,7 +116,7 @@ fn tell_session_length(assumed: &Assumed) {
         "the console session ends with the role's credentials at {} ({left} min from now)",
         rfc3339::format(expiry)
     );
-    if base_is_a_role(assumed.target.source_profile.as_deref()) {
+    if base_is_a_role(assumed.target.options.source_profile.as_deref()) {
         line += &format!(
             "; your base identity is a role, and AWS limits a role assumed from a role to {} h",
             CHAINED_LIMIT.as_secs() / 3600
@@ -148,16 +148,16 @@ mod tests {
 
     #[test]
     fn command_line_options_win_over_the_shells_role() {
-        let shell = RoleArgs {
+        let shell = RoleOptions {
             role: Some("arn:aws:iam::123456789012:role/a".into()),
             duration: Some(Duration::from_secs(900)),
             region: Some("eu-west-1".into()),
-            ..RoleArgs::default()
+            ..RoleOptions::default()
         };
-        let given = RoleArgs {
+        let given = RoleOptions {
             region: Some("us-west-2".into()),
             force_refresh: true,
-            ..RoleArgs::default()
+            ..RoleOptions::default()
         };
         let merged = overlay(shell, &given);
         assert_eq!(

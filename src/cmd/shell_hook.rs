@@ -147,7 +147,7 @@ pub fn run(args: ShellHookArgs) -> Result<ExitCode> {
 /// calling shell (`ar --console` hands over its state), else the role the
 /// directory's trusted assume-role.yaml names, as the hook would pick; with
 /// the directory to resolve it in.
-pub fn console_role(dir: &Path) -> Result<Option<(PathBuf, RoleArgs)>> {
+pub fn console_role(dir: &Path) -> Result<Option<(PathBuf, RoleOptions)>> {
     let state = std::env::var(STATE_VAR)
         .ok()
         .and_then(|s| serde_json::from_str::<State>(&s).ok());
@@ -159,9 +159,9 @@ pub fn console_role(dir: &Path) -> Result<Option<(PathBuf, RoleArgs)>> {
             .file
             .parent()
             .map_or_else(|| dir.to_path_buf(), Path::to_path_buf);
-        let role = RoleArgs {
+        let role = RoleOptions {
             role: Some(wanted.role),
-            ..RoleArgs::default()
+            ..RoleOptions::default()
         };
         (at, role)
     }))
