@@ -48,6 +48,7 @@ Register-ArgumentCompleter -Native -CommandName 'assume-role' -ScriptBlock {
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a static completion script')
             [CompletionResult]::new('credential-process', 'credential-process', [CompletionResultType]::ParameterValue, 'Print credentials in the JSON that `credential_process` in ~/.aws/config reads')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget the MFA session and the cached role credentials')
+            [CompletionResult]::new('console', 'console', [CompletionResultType]::ParameterValue, 'Open the AWS console signed in as the role (federation sign-in)')
             [CompletionResult]::new('__shell', '__shell', [CompletionResultType]::ParameterValue, 'Used by the shell integration; not for direct use. Its stdout is evaluated by the shell, so it never prints help there')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -109,6 +110,27 @@ Register-ArgumentCompleter -Native -CommandName 'assume-role' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'assume-role;console' {
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Role to assume: a full ARN, a name appended to `role_prefix`, or a `[profile NAME]` with `role_arn` in ~/.aws/config')
+            [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'Role to assume: a full ARN, a name appended to `role_prefix`, or a `[profile NAME]` with `role_arn` in ~/.aws/config')
+            [CompletionResult]::new('--role-session-name', '--role-session-name', [CompletionResultType]::ParameterName, 'Session name shown in CloudTrail (default: your IAM user name)')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Requested session length, e.g. `1h`, `90m`, `3600s` (default 1h)')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region exported as AWS_REGION and AWS_DEFAULT_REGION')
+            [CompletionResult]::new('--external-id', '--external-id', [CompletionResultType]::ParameterName, 'External id the role''s trust policy asks for')
+            [CompletionResult]::new('--mfa-serial', '--mfa-serial', [CompletionResultType]::ParameterName, 'ARN of the MFA device to use (default: configured, else detected)')
+            [CompletionResult]::new('--mfa-session-duration', '--mfa-session-duration', [CompletionResultType]::ParameterName, 'How long the MFA session opened with one code lasts, e.g. `8h` (default 12h; AWS allows 15m to 36h)')
+            [CompletionResult]::new('--source-profile', '--source-profile', [CompletionResultType]::ParameterName, 'Profile whose credentials call STS (default: the standard chain)')
+            [CompletionResult]::new('--mfa-token', '--mfa-token', [CompletionResultType]::ParameterName, 'Current MFA code, for scripts without a terminal')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read only this configuration file instead of looking for assume-role.yaml')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Console page to open: a service (`s3`, `ec2`, ...) or a full console URL')
+            [CompletionResult]::new('--service', '--service', [CompletionResultType]::ParameterName, 'Console page to open: a service (`s3`, `ec2`, ...) or a full console URL')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Ignore the cache and call AssumeRole again')
+            [CompletionResult]::new('--force-refresh', '--force-refresh', [CompletionResultType]::ParameterName, 'Ignore the cache and call AssumeRole again')
+            [CompletionResult]::new('--print', '--print', [CompletionResultType]::ParameterName, 'Write the sign-in URL on stdout instead of opening a browser. The URL signs anyone in as the role: keep it secret')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'assume-role;__shell' {
             [CompletionResult]::new('switch', 'switch', [CompletionResultType]::ParameterValue, '`ar ROLE`: switch the shell to a role')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, '`ar -u`: restore the environment from before')
@@ -146,6 +168,7 @@ Register-ArgumentCompleter -Native -CommandName 'assume-role' -ScriptBlock {
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a static completion script')
             [CompletionResult]::new('credential-process', 'credential-process', [CompletionResultType]::ParameterValue, 'Print credentials in the JSON that `credential_process` in ~/.aws/config reads')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget the MFA session and the cached role credentials')
+            [CompletionResult]::new('console', 'console', [CompletionResultType]::ParameterValue, 'Open the AWS console signed in as the role (federation sign-in)')
             [CompletionResult]::new('__shell', '__shell', [CompletionResultType]::ParameterValue, 'Used by the shell integration; not for direct use. Its stdout is evaluated by the shell, so it never prints help there')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -172,6 +195,9 @@ Register-ArgumentCompleter -Native -CommandName 'assume-role' -ScriptBlock {
             break
         }
         'assume-role;help;logout' {
+            break
+        }
+        'assume-role;help;console' {
             break
         }
         'assume-role;help;__shell' {

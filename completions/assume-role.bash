@@ -25,6 +25,9 @@ _assume__role() {
             assume__role,completions)
                 cmd="assume__role__subcmd__completions"
                 ;;
+            assume__role,console)
+                cmd="assume__role__subcmd__console"
+                ;;
             assume__role,credential-process)
                 cmd="assume__role__subcmd__credential__subcmd__process"
                 ;;
@@ -64,6 +67,9 @@ _assume__role() {
             assume__role__subcmd__help,completions)
                 cmd="assume__role__subcmd__help__subcmd__completions"
                 ;;
+            assume__role__subcmd__help,console)
+                cmd="assume__role__subcmd__help__subcmd__console"
+                ;;
             assume__role__subcmd__help,credential-process)
                 cmd="assume__role__subcmd__help__subcmd__credential__subcmd__process"
                 ;;
@@ -101,7 +107,7 @@ _assume__role() {
 
     case "${cmd}" in
         assume__role)
-            opts="-r -f -h -V --role --force-refresh --role-session-name --duration --region --external-id --mfa-serial --mfa-session-duration --source-profile --mfa-token --config --serve --format --help --version init allow deny status roles completions credential-process logout __shell help"
+            opts="-r -f -h -V --role --force-refresh --role-session-name --duration --region --external-id --mfa-serial --mfa-session-duration --source-profile --mfa-token --config --serve --format --help --version init allow deny status roles completions credential-process logout console __shell help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -290,6 +296,72 @@ _assume__role() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        assume__subcmd__role__subcmd__console)
+            opts="-r -f -s -h --role --force-refresh --role-session-name --duration --region --external-id --mfa-serial --mfa-session-duration --source-profile --mfa-token --config --service --print --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role-session-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --external-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mfa-serial)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mfa-session-duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source-profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mfa-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         assume__subcmd__role__subcmd__credential__subcmd__process)
             opts="-r -f -h --role --force-refresh --role-session-name --duration --region --external-id --mfa-serial --mfa-session-duration --source-profile --mfa-token --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -363,7 +435,7 @@ _assume__role() {
             return 0
             ;;
         assume__subcmd__role__subcmd__help)
-            opts="init allow deny status roles completions credential-process logout __shell help"
+            opts="init allow deny status roles completions credential-process logout console __shell help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -447,6 +519,20 @@ _assume__role() {
             return 0
             ;;
         assume__subcmd__role__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        assume__subcmd__role__subcmd__help__subcmd__console)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -154,7 +154,7 @@ pub fn console_role(dir: &Path) -> Result<Option<(PathBuf, RoleOptions)>> {
     if let Some(state) = state {
         return Ok(Some((state.dir.clone(), state.role_args())));
     }
-    Ok(directory_role(dir)?.map(|wanted| {
+    Ok(directory_role(dir)?.map(|(wanted, _)| {
         let at = wanted
             .file
             .parent()
