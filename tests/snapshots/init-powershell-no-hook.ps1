@@ -27,8 +27,17 @@ function global:ar {
         & $global:__ar_bin status
     } elseif ($args[0] -in '-u', '--unset') {
         $null = __ar_call __shell powershell restore
+    } elseif ($args[0] -eq '--console') {
+        # The console of the active role; nothing is evaluated.
+        $env:__AR_ORIG = Get-Variable -Name __ar_orig -Scope Global -ValueOnly -ErrorAction SilentlyContinue
+        $env:__AR_STATE = Get-Variable -Name __ar_state -Scope Global -ValueOnly -ErrorAction SilentlyContinue
+        try {
+            & $global:__ar_bin console @($args | Select-Object -Skip 1)
+        } finally {
+            Remove-Item -LiteralPath 'Env:/__AR_ORIG', 'Env:/__AR_STATE' -ErrorAction SilentlyContinue
+        }
     } elseif ($args[0] -in '-h', '--help') {
-        'usage: ar ROLE [OPTIONS] | ar -u | ar'
+        'usage: ar ROLE [OPTIONS] | ar -u | ar --console [OPTIONS] | ar'
     } else {
         if (-not (__ar_call __shell powershell switch @args)) { $global:LASTEXITCODE = 1 }
     }
