@@ -38,6 +38,16 @@ __ar_complete() {
 }
 \builtin complete -F __ar_complete __AR_CMD__
 
+# `assume-role <TAB>` too: its completion script (`assume-role completions
+# bash`), loaded at the first use rather than at every start of a shell.
+__ar_complete_cli() {
+  \builtin local __ar_script
+  __ar_script="$(\command "${__ar_bin}" completions bash 2>/dev/null)" || \builtin return 0
+  \builtin eval -- "${__ar_script}"
+  _assume_role_with_roles "$@"
+}
+\builtin complete -F __ar_complete_cli -o bashdefault -o default assume-role
+
 # BEGIN HOOK
 # Steady state: same directory and fresh credentials cost two comparisons
 # and no process.

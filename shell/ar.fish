@@ -35,6 +35,17 @@ end
 complete -c __AR_CMD__ -f
 complete -c __AR_CMD__ -f -n 'test (count (commandline -opc)) -eq 1' -a '(__ar_roles)'
 
+# `assume-role <TAB>` too: its completions (`assume-role completions fish`),
+# loaded at the first use rather than at every start of a shell; that first
+# time, they answer through `complete -C`.
+function __ar_complete_cli
+    complete -c assume-role -e
+    functions -e __ar_complete_cli
+    $__ar_bin completions fish 2>/dev/null | source
+    complete -C (commandline -cp)
+end
+complete -c assume-role -f -a '(__ar_complete_cli)'
+
 # BEGIN HOOK
 # Seconds since boot without a process (Linux); elsewhere `date`.
 function __ar_now

@@ -36,8 +36,17 @@ __ar_complete() {
   __ar_roles=($(\command "${__ar_bin}" roles 2>/dev/null))
   compadd -a __ar_roles
 }
+# `assume-role <TAB>` too: its completion script (`assume-role completions
+# zsh`), loaded at the first use rather than at every start of a shell.
+__ar_complete_cli() {
+  \builtin local __ar_script
+  __ar_script="$(\command "${__ar_bin}" completions zsh 2>/dev/null)" || \builtin return 1
+  \builtin eval -- "${__ar_script}"
+  _assume-role "$@"
+}
 if (( ${+functions[compdef]} )); then
   compdef __ar_complete __AR_CMD__
+  compdef __ar_complete_cli assume-role
 fi
 
 # BEGIN HOOK

@@ -597,3 +597,143 @@ fn bash_completes_ar_in_a_terminal() {
     let text = wait_for("ar prod-deploy");
     eprintln!("bash> ar prod-d<TAB>\n{}", text.trim_end());
 }
+
+// ---------------------------------------------------------------------------
+// `assume-role <TAB>` after the one rc line (issue 15, defect 4): only
+// `init`, never the static scripts, through each shell's own machinery.
+
+/// The directory holding the built binary, for PATH.
+fn bin_dir() -> String {
+    Path::new(BIN).parent().unwrap().display().to_string()
+}
+
+/// bash: after `eval "$(assume-role init bash)"`, `complete -p assume-role`
+/// names a function; called as bash's completion calls it (COMP_WORDS,
+/// COMP_CWORD, COMP_LINE, COMP_POINT; command, word, previous word) it
+/// offers role names after `--role`, the first time (when it loads the
+/// completion script) and after; and options from the clap definition.
+#[test]
+fn bash_completes_assume_role_after_init_alone() {
+    tool("bash");
+    let env = env_with_known_roles("init-complete-bash");
+    let script = format!(
+        r#"PATH="{dir}:$PATH"
+eval "$(assume-role init bash)"
+tab() {{
+  local spec f
+  spec=$(complete -p assume-role) || return 1
+  f=${{spec##* -F }}; f=${{f%% *}}
+  COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); COMP_LINE="$*"; COMP_POINT=${{#COMP_LINE}}
+  COMPREPLY=()
+  "$f" assume-role "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
+  printf '%s\n' "${{COMPREPLY[@]}}"; echo ---
+}}
+tab assume-role --role prod-
+tab assume-role -r prod-a
+tab assume-role --reg
+"#,
+        dir = bin_dir()
+    );
+    let out = run(env
+        .command("bash")
+        .args(["--norc", "--noprofile", "-c", &script]));
+    assert_ok(&out);
+    assert_eq!(stderr(&out), "");
+    eprintln!("bash completions:\n{}", stdout(&out));
+    assert_eq!(
+        stdout(&out),
+        "prod-audit\nprod-cached\nprod-deploy\n---\nprod-audit\n---\n--region\n---\n"
+    );
+}
+
+/// fish: after `assume-role init fish | source`, `complete -C` (what fish's
+/// own TAB asks) offers role names after `--role`, first time and after.
+#[test]
+fn fish_completes_assume_role_after_init_alone() {
+    tool("fish");
+    let env = env_with_known_roles("init-complete-fish");
+    let script = format!(
+        "set -gx PATH {dir} $PATH\nassume-role init fish | source\n\
+         complete -C 'assume-role --role prod-'\necho ---\n\
+         complete -C 'assume-role -r prod-a'\necho ---\n\
+         complete -C 'assume-role --reg'",
+        dir = bin_dir()
+    );
+    let out = run(env.command("fish").args(["--no-config", "-c", &script]));
+    assert_ok(&out);
+    assert_eq!(stderr(&out), "");
+    let text = stdout(&out);
+    eprintln!("fish completions:\n{text}");
+    let parts: Vec<&str> = text.split("---\n").collect();
+    assert_eq!(parts[0], "prod-audit\nprod-cached\nprod-deploy\n");
+    assert_eq!(parts[1], "prod-audit\n");
+    assert!(parts[2].starts_with("--region\t"), "{text}");
+}
+
+/// zsh, in a terminal (tmux): with compinit and the one init line,
+/// `assume-role --role prod-d<TAB>` completes to the role, and
+/// `assume-role --reg<TAB>` to the option.
+#[test]
+fn zsh_completes_assume_role_after_init_alone_in_a_terminal() {
+    tool("zsh");
+    tool("tmux");
+    let env = env_with_known_roles("init-complete-zsh");
+    let socket = env.root().join("tmux.sock");
+    let rc = env.write(
+        "zshrc",
+        &format!(
+            "PS1='READY> '\nPATH={dir}:$PATH\n\
+             autoload -Uz compinit && compinit -u -d {root}/zcompdump\n\
+             eval \"$(assume-role init zsh)\"\n",
+            dir = bin_dir(),
+            root = env.root().display()
+        ),
+    );
+    let tmux = |args: &[&str]| {
+        let mut cmd = env.command("tmux");
+        cmd.arg("-S")
+            .arg(&socket)
+            .args(["-f", "/dev/null"])
+            .args(args);
+        run(&mut cmd)
+    };
+    assert_ok(&tmux(&[
+        "new-session",
+        "-d",
+        "-x",
+        "120",
+        "-y",
+        "20",
+        "zsh",
+        "-f",
+        "-i",
+    ]));
+    let _server = KillServer(&tmux);
+    let screen = || stdout(&tmux(&["capture-pane", "-p"]));
+    let wait_for = |what: &str| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = screen();
+            if text.contains(what) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited for {what:?}; screen:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    assert_ok(&tmux(&[
+        "send-keys",
+        &format!("source {}", rc.display()),
+        "Enter",
+    ]));
+    wait_for("READY>");
+    assert_ok(&tmux(&["send-keys", "assume-role --role prod-d", "Tab"]));
+    let text = wait_for("assume-role --role prod-deploy");
+    eprintln!("zsh> assume-role --role prod-d<TAB>\n{}", text.trim_end());
+    assert_ok(&tmux(&["send-keys", "C-u", "assume-role --reg", "Tab"]));
+    let text = wait_for("assume-role --region");
+    eprintln!("zsh> assume-role --reg<TAB>\n{}", text.trim_end());
+}
