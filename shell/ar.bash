@@ -49,12 +49,14 @@ __ar_complete_cli() {
 \builtin complete -F __ar_complete_cli -o bashdefault -o default assume-role
 
 # BEGIN HOOK
-# Steady state: same directory and fresh credentials cost two comparisons
-# and no process.
+# Steady state: same directory, fresh credentials and trust unchanged (the
+# mark that `allow` and `deny` remove is still there) cost two comparisons,
+# one file test and no process.
 __ar_hook() {
   \builtin local __ar_status=$? __ar_now
   \builtin printf -v __ar_now '%(%s)T' -1
-  if [[ "${__ar_pwd-}" != "${PWD}" ]] || ((${__ar_refresh_at:-0} > 0 && __ar_now >= __ar_refresh_at)); then
+  if [[ "${__ar_pwd-}" != "${PWD}" ]] || ((${__ar_refresh_at:-0} > 0 && __ar_now >= __ar_refresh_at)) ||
+    [[ -n "${__ar_trust_mark-}" && ! -e "${__ar_trust_mark}" ]]; then
     __ar_pwd=${PWD}
     # A failure is the binary's to report; it must not trip errexit here.
     __ar_call __shell bash hook || \builtin true

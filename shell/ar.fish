@@ -56,12 +56,15 @@ function __ar_now
     end
 end
 
-# Steady state: same directory and fresh credentials cost two comparisons
-# and no process.
+# Steady state: same directory, fresh credentials and trust unchanged (the
+# mark that `allow` and `deny` remove is still there) cost two comparisons,
+# one file test and no process.
 function __ar_hook --on-variable PWD --on-event fish_prompt
     set -l ar_status $status
     if test "$__ar_pwd" != "$PWD"; or begin
             set -q __ar_refresh_clock; and test (__ar_now) -ge $__ar_refresh_clock
+        end; or begin
+            set -q __ar_trust_mark; and not test -e "$__ar_trust_mark"
         end
         set -g __ar_pwd $PWD
         __ar_call __shell fish hook

@@ -51,15 +51,19 @@ Register-ArgumentCompleter -CommandName __AR_CMD__ -ScriptBlock {
 }
 
 # BEGIN HOOK
-# Steady state: same location and fresh credentials cost two comparisons and
-# no process.
+# Steady state: same location, fresh credentials and trust unchanged (the
+# mark that `allow` and `deny` remove is still there) cost two comparisons,
+# one file test and no process.
 function global:__ar_hook {
     $saved = Get-Variable -Name LASTEXITCODE -Scope Global -ValueOnly -ErrorAction SilentlyContinue
     $here = $ExecutionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath
     $pwdSeen = Get-Variable -Name __ar_pwd -Scope Global -ValueOnly -ErrorAction SilentlyContinue
     $due = Get-Variable -Name __ar_refresh_at -Scope Global -ValueOnly -ErrorAction SilentlyContinue
+    $mark = Get-Variable -Name __ar_trust_mark -Scope Global -ValueOnly -ErrorAction SilentlyContinue
     $now = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
-    if ($pwdSeen -ne $here -or ($due -and $now -ge [long]$due)) {
+    # The mark that `allow` and `deny` remove: gone, trust changed.
+    $trustChanged = $mark -and -not (Test-Path -LiteralPath $mark)
+    if ($pwdSeen -ne $here -or ($due -and $now -ge [long]$due) -or $trustChanged) {
         $global:__ar_pwd = $here
         $null = __ar_call __shell powershell hook
     }

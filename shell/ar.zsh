@@ -52,11 +52,13 @@ fi
 # BEGIN HOOK
 \builtin zmodload -F zsh/datetime p:EPOCHSECONDS 2>/dev/null
 
-# Steady state: same directory and fresh credentials cost two comparisons
-# and no process.
+# Steady state: same directory, fresh credentials and trust unchanged (the
+# mark that `allow` and `deny` remove is still there) cost two comparisons,
+# one file test and no process.
 __ar_hook() {
   \builtin local __ar_status=$?
-  if [[ "${__ar_pwd-}" != "${PWD}" ]] || ((${__ar_refresh_at:-0} > 0 && ${EPOCHSECONDS:-0} >= ${__ar_refresh_at:-0})); then
+  if [[ "${__ar_pwd-}" != "${PWD}" ]] || ((${__ar_refresh_at:-0} > 0 && ${EPOCHSECONDS:-0} >= ${__ar_refresh_at:-0})) ||
+    [[ -n "${__ar_trust_mark-}" && ! -e "${__ar_trust_mark}" ]]; then
     typeset -g __ar_pwd=${PWD}
     # A failure is the binary's to report; it must not trip errexit here.
     __ar_call __shell zsh hook || \builtin true

@@ -2021,3 +2021,63 @@ fn powershell_init_matches_its_snapshots() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------
+// `allow` and `deny` take effect at the next prompt (issue 15, defect 6)
+
+/// In an untrusted project: `assume-role allow`, and at the next prompt,
+/// without a `cd`, the role is active; `assume-role deny`, and at the next
+/// prompt it is gone. The steady state still runs no process (the shell
+/// tests that a mark file `allow`/`deny` remove is there: `steady_state`).
+fn allow_takes_effect_at_the_next_prompt(sh: Sh) {
+    let (_, env) = user_env("allow-prompt", sh, "");
+    let env = with_project(env);
+    let arn = &["ASSUME_ROLE_ARN"];
+    let t = Session::new(sh, &env)
+        .step("init", &sh.init(""))
+        .dump("before")
+        .step("enter", "cd \"$PROJ\"")
+        .show("untrusted", arn)
+        .step("allow", "assume-role allow")
+        .show("allowed", arn)
+        .step("idle", &sh.prompts(2))
+        .show("still", arn)
+        .step("deny", "assume-role deny")
+        .show("denied", arn)
+        .step("leave", "cd \"$OUT\"")
+        .dump("after")
+        .run();
+    t.quiet_but(&["enter", "allow", "deny"]);
+    let name = sh.name();
+    assert!(t.one_line("enter").contains("assume-role allow"), "{name}");
+    assert_eq!(t.var("untrusted", "ASSUME_ROLE_ARN"), None);
+    assert!(t.one_line("allow").contains("trusted"), "{name}");
+    assert_eq!(
+        t.var("allowed", "ASSUME_ROLE_ARN"),
+        Some(role("deploy")),
+        "{name}: allow did not take effect at the next prompt"
+    );
+    assert_eq!(t.var("still", "ASSUME_ROLE_ARN"), Some(role("deploy")));
+    assert!(t.one_line("deny").contains("blocked"), "{name}");
+    assert_eq!(
+        t.var("denied", "ASSUME_ROLE_ARN"),
+        None,
+        "{name}: deny did not take effect at the next prompt"
+    );
+    assert_same(sh, "after deny", &t.dump("after"), &t.dump("before"));
+}
+
+#[test]
+fn bash_allow_takes_effect_at_the_next_prompt() {
+    allow_takes_effect_at_the_next_prompt(Sh::Bash);
+}
+
+#[test]
+fn zsh_allow_takes_effect_at_the_next_prompt() {
+    allow_takes_effect_at_the_next_prompt(Sh::Zsh);
+}
+
+#[test]
+fn fish_allow_takes_effect_at_the_next_prompt() {
+    allow_takes_effect_at_the_next_prompt(Sh::Fish);
+}

@@ -35,8 +35,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Roles(args)) => roles::run(&args),
         Some(Command::Completions(args)) => completions::run(&args),
         Some(Command::Init(args)) => init::run(&args),
-        Some(Command::Allow(args)) => trust::allow(&args),
-        Some(Command::Deny(args)) => trust::deny(&args),
+        // The shells notice at their next prompt.
+        Some(Command::Allow(args)) => trust::allow(&args).inspect(|_| shell_hook::trust_changed()),
+        Some(Command::Deny(args)) => trust::deny(&args).inspect(|_| shell_hook::trust_changed()),
         Some(Command::Status(args)) => status::run(&args),
         Some(Command::Logout) => logout::run(),
         Some(Command::ShellHook(args)) => run_shell(args),

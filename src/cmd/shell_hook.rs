@@ -6,7 +6,9 @@
 //! the managed variables from before the first switch; `__ar_state`, what
 //! is active and how to refresh it; `__ar_refresh_at`, when to refresh
 //! (epoch seconds); for fish, `__ar_refresh_clock`, the same moment on the
-//! clock its hook can read without a process.
+//! clock its hook can read without a process; `__ar_trust_mark`, a file
+//! that `allow` and `deny` remove, so that the next prompt (any shell's)
+//! sees that trust changed with a builtin test and calls the hook.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -90,6 +92,7 @@ pub fn run(args: ShellHookArgs) -> Result<ExitCode> {
     unsafe { std::env::remove_var(STATE_VAR) };
 
     let shell = args.shell;
+    let action_is_hook = matches!(args.action, ShellAction::Hook);
     let out = match args.action {
         ShellAction::Switch(switch) => {
             let current = current?;
@@ -139,6 +142,10 @@ pub fn run(args: ShellHookArgs) -> Result<ExitCode> {
             }
         },
     };
+    let out = match (action_is_hook, trust_mark()) {
+        (true, Some(mark)) => out + &mark_statement(shell, &mark)?,
+        _ => out,
+    };
     io::stdout().lock().write_all(out.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
@@ -165,6 +172,72 @@ pub fn console_role(dir: &Path) -> Result<Option<(PathBuf, RoleOptions)>> {
         };
         (at, role)
     }))
+}
+
+const MARK_PREFIX: &str = "trust-mark.";
+
+/// Where the marks live: beside the trust store.
+fn mark_dir() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join("assume-role"))
+}
+
+/// The current trust mark, made when there is none; `None` when no file can
+/// be made (the hook then follows trust changes at the next `cd` only).
+fn trust_mark() -> Option<PathBuf> {
+    let dir = mark_dir()?;
+    let existing = std::fs::read_dir(&dir).ok().and_then(|entries| {
+        entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name())
+            .filter(|n| n.to_str().is_some_and(|n| n.starts_with(MARK_PREFIX)))
+            .max()
+    });
+    if let Some(name) = existing {
+        return Some(dir.join(name));
+    }
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .ok()?;
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
+    let path = dir.join(format!("{MARK_PREFIX}{nanos}.{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .ok()?;
+    Some(path)
+}
+
+/// After `allow` or `deny`: every shell's mark goes, so that its next
+/// prompt calls the hook, which follows the new trust and makes a new mark.
+pub fn trust_changed() {
+    let Some(dir) = mark_dir() else { return };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    for entry in entries.filter_map(|e| e.ok()) {
+        if entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with(MARK_PREFIX))
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+fn mark_statement(shell: Shell, mark: &Path) -> Result<String> {
+    match mark.to_str() {
+        Some(mark) => Ok(shell.set_global("__ar_trust_mark", mark)? + "\n"),
+        None => Ok(String::new()),
+    }
 }
 
 /// The prompt hook: follow the directory's trusted role, leave it, or

@@ -179,7 +179,13 @@ mod tests {
         // Under Set-StrictMode -Version Latest, reading an unset variable is an
         // error: every optional global is read through Get-Variable
         // ($LASTEXITCODE is read only right after a native command set it).
-        for name in ["__ar_orig", "__ar_state", "__ar_pwd", "__ar_refresh_at"] {
+        for name in [
+            "__ar_orig",
+            "__ar_state",
+            "__ar_pwd",
+            "__ar_refresh_at",
+            "__ar_trust_mark",
+        ] {
             assert!(
                 !script.contains(&format!("= ${name}")),
                 "reads ${name} directly"
@@ -190,6 +196,10 @@ mod tests {
             );
         }
         assert!(script.contains("Register-ArgumentCompleter -CommandName ar"));
+        assert!(
+            script.contains("-not (Test-Path -LiteralPath $mark)"),
+            "a removed trust mark calls the hook"
+        );
         let bare = init_script(Shell::PowerShell, "ar", "/usr/bin/assume-role", false).unwrap();
         assert!(
             !bare.contains("LocationChangedAction") && !bare.contains("function global:prompt")
