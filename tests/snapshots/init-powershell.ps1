@@ -133,6 +133,7 @@ Register-ArgumentCompleter -Native -CommandName 'assume-role' -ScriptBlock {
             [System.Management.Automation.CompletionResult]::new('completions', 'completions', [System.Management.Automation.CompletionResultType]::ParameterValue, 'Print a static completion script')
             [System.Management.Automation.CompletionResult]::new('credential-process', 'credential-process', [System.Management.Automation.CompletionResultType]::ParameterValue, 'Print credentials in the JSON that `credential_process` in ~/.aws/config reads')
             [System.Management.Automation.CompletionResult]::new('logout', 'logout', [System.Management.Automation.CompletionResultType]::ParameterValue, 'Forget the MFA session and the cached role credentials')
+            [System.Management.Automation.CompletionResult]::new('console', 'console', [System.Management.Automation.CompletionResultType]::ParameterValue, 'Open the AWS console signed in as the role (federation sign-in)')
             [System.Management.Automation.CompletionResult]::new('__shell', '__shell', [System.Management.Automation.CompletionResultType]::ParameterValue, 'Used by the shell integration; not for direct use. Its stdout is evaluated by the shell, so it never prints help there')
             [System.Management.Automation.CompletionResult]::new('help', 'help', [System.Management.Automation.CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -194,6 +195,27 @@ Register-ArgumentCompleter -Native -CommandName 'assume-role' -ScriptBlock {
             [System.Management.Automation.CompletionResult]::new('--help', '--help', [System.Management.Automation.CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'assume-role;console' {
+            [System.Management.Automation.CompletionResult]::new('-r', '-r', [System.Management.Automation.CompletionResultType]::ParameterName, 'Role to assume: a full ARN, a name appended to `role_prefix`, or a `[profile NAME]` with `role_arn` in ~/.aws/config')
+            [System.Management.Automation.CompletionResult]::new('--role', '--role', [System.Management.Automation.CompletionResultType]::ParameterName, 'Role to assume: a full ARN, a name appended to `role_prefix`, or a `[profile NAME]` with `role_arn` in ~/.aws/config')
+            [System.Management.Automation.CompletionResult]::new('--role-session-name', '--role-session-name', [System.Management.Automation.CompletionResultType]::ParameterName, 'Session name shown in CloudTrail (default: your IAM user name)')
+            [System.Management.Automation.CompletionResult]::new('--duration', '--duration', [System.Management.Automation.CompletionResultType]::ParameterName, 'Requested session length, e.g. `1h`, `90m`, `3600s` (default 1h)')
+            [System.Management.Automation.CompletionResult]::new('--region', '--region', [System.Management.Automation.CompletionResultType]::ParameterName, 'Region exported as AWS_REGION and AWS_DEFAULT_REGION')
+            [System.Management.Automation.CompletionResult]::new('--external-id', '--external-id', [System.Management.Automation.CompletionResultType]::ParameterName, 'External id the role''s trust policy asks for')
+            [System.Management.Automation.CompletionResult]::new('--mfa-serial', '--mfa-serial', [System.Management.Automation.CompletionResultType]::ParameterName, 'ARN of the MFA device to use (default: configured, else detected)')
+            [System.Management.Automation.CompletionResult]::new('--mfa-session-duration', '--mfa-session-duration', [System.Management.Automation.CompletionResultType]::ParameterName, 'How long the MFA session opened with one code lasts, e.g. `8h` (default 12h; AWS allows 15m to 36h)')
+            [System.Management.Automation.CompletionResult]::new('--source-profile', '--source-profile', [System.Management.Automation.CompletionResultType]::ParameterName, 'Profile whose credentials call STS (default: the standard chain)')
+            [System.Management.Automation.CompletionResult]::new('--mfa-token', '--mfa-token', [System.Management.Automation.CompletionResultType]::ParameterName, 'Current MFA code, for scripts without a terminal')
+            [System.Management.Automation.CompletionResult]::new('--config', '--config', [System.Management.Automation.CompletionResultType]::ParameterName, 'Read only this configuration file instead of looking for assume-role.yaml')
+            [System.Management.Automation.CompletionResult]::new('-s', '-s', [System.Management.Automation.CompletionResultType]::ParameterName, 'Console page to open: a service (`s3`, `ec2`, ...) or a full console URL')
+            [System.Management.Automation.CompletionResult]::new('--service', '--service', [System.Management.Automation.CompletionResultType]::ParameterName, 'Console page to open: a service (`s3`, `ec2`, ...) or a full console URL')
+            [System.Management.Automation.CompletionResult]::new('-f', '-f', [System.Management.Automation.CompletionResultType]::ParameterName, 'Ignore the cache and call AssumeRole again')
+            [System.Management.Automation.CompletionResult]::new('--force-refresh', '--force-refresh', [System.Management.Automation.CompletionResultType]::ParameterName, 'Ignore the cache and call AssumeRole again')
+            [System.Management.Automation.CompletionResult]::new('--print', '--print', [System.Management.Automation.CompletionResultType]::ParameterName, 'Write the sign-in URL on stdout instead of opening a browser. The URL signs anyone in as the role: keep it secret')
+            [System.Management.Automation.CompletionResult]::new('-h', '-h', [System.Management.Automation.CompletionResultType]::ParameterName, 'Print help')
+            [System.Management.Automation.CompletionResult]::new('--help', '--help', [System.Management.Automation.CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'assume-role;__shell' {
             [System.Management.Automation.CompletionResult]::new('switch', 'switch', [System.Management.Automation.CompletionResultType]::ParameterValue, '`ar ROLE`: switch the shell to a role')
             [System.Management.Automation.CompletionResult]::new('restore', 'restore', [System.Management.Automation.CompletionResultType]::ParameterValue, '`ar -u`: restore the environment from before')
@@ -231,6 +253,7 @@ Register-ArgumentCompleter -Native -CommandName 'assume-role' -ScriptBlock {
             [System.Management.Automation.CompletionResult]::new('completions', 'completions', [System.Management.Automation.CompletionResultType]::ParameterValue, 'Print a static completion script')
             [System.Management.Automation.CompletionResult]::new('credential-process', 'credential-process', [System.Management.Automation.CompletionResultType]::ParameterValue, 'Print credentials in the JSON that `credential_process` in ~/.aws/config reads')
             [System.Management.Automation.CompletionResult]::new('logout', 'logout', [System.Management.Automation.CompletionResultType]::ParameterValue, 'Forget the MFA session and the cached role credentials')
+            [System.Management.Automation.CompletionResult]::new('console', 'console', [System.Management.Automation.CompletionResultType]::ParameterValue, 'Open the AWS console signed in as the role (federation sign-in)')
             [System.Management.Automation.CompletionResult]::new('__shell', '__shell', [System.Management.Automation.CompletionResultType]::ParameterValue, 'Used by the shell integration; not for direct use. Its stdout is evaluated by the shell, so it never prints help there')
             [System.Management.Automation.CompletionResult]::new('help', 'help', [System.Management.Automation.CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -257,6 +280,9 @@ Register-ArgumentCompleter -Native -CommandName 'assume-role' -ScriptBlock {
             break
         }
         'assume-role;help;logout' {
+            break
+        }
+        'assume-role;help;console' {
             break
         }
         'assume-role;help;__shell' {
