@@ -5,15 +5,15 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::env;
 use std::fs::{self, File};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::ops::ControlFlow;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use tempfile::NamedTempFile;
+
+use crate::util::fs::{Pending, euid, lock};
 
 /// One profile's keys.
 pub type Profile = HashMap<String, String>;
@@ -444,12 +444,6 @@ fn check_writable(target: &Path, text: &str, section: &str) -> Result<()> {
     Ok(())
 }
 
-/// This process's effective user id.
-pub fn euid() -> u32 {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() }
-}
-
 /// Prepares setting `pairs` in `[section]` of the credentials file. Keys
 /// already there are replaced in place, others are added at the section's
 /// end; the section gets the [`MARKER`]; every other byte of the file stays
@@ -457,16 +451,18 @@ pub fn euid() -> u32 {
 /// else or a read-only one is refused (see [`check_credentials`]). A
 /// symlinked file is edited at its target; a new file is created 0600.
 /// `lock` serialises writers across processes, so that concurrent updates
-/// lose no section. `None` when the file already says so.
+/// lose no section (a lock file replaced is said in `warnings`). `None`
+/// when the file already says so.
 pub fn prepare_credentials(
     section: &str,
     pairs: &[(&str, &str)],
-    lock: &Path,
+    lock_path: &Path,
+    warnings: &mut Vec<String>,
 ) -> Result<Option<CredentialsUpdate>> {
     if section.is_empty() || section.contains(['[', ']', '\r', '\n']) {
         anyhow::bail!("refusing to write the profile {section:?} to the credentials file");
     }
-    let guard = crate::cache::lock(lock)?;
+    let guard = lock(lock_path, warnings)?;
     let target = credentials_target()?;
     let (old, mode) = match fs::read_to_string(&target) {
         Ok(text) => (text, fs::metadata(&target)?.permissions().mode() & 0o7777),
@@ -487,105 +483,6 @@ pub fn prepare_credentials(
         pending: Pending::write(&target, new.as_bytes(), mode)?,
         _lock: guard,
     }))
-}
-
-/// A file written in full to a temporary file beside its destination and
-/// synced, not yet in place. Dropping it removes the temporary file.
-pub struct Pending {
-    tmp: NamedTempFile,
-    path: PathBuf,
-    bytes: Vec<u8>,
-}
-
-const TEMP_PREFIX: &str = ".assume-role.";
-
-impl Pending {
-    pub fn write(path: &Path, bytes: &[u8], mode: u32) -> Result<Pending> {
-        let dir = path.parent().unwrap_or(Path::new("."));
-        remove_stale_temp_files(dir);
-        let write = || -> std::io::Result<NamedTempFile> {
-            let mut tmp = tempfile::Builder::new()
-                .prefix(TEMP_PREFIX)
-                .permissions(fs::Permissions::from_mode(mode))
-                .tempfile_in(dir)?;
-            tmp.write_all(bytes)?;
-            tmp.as_file().sync_all()?;
-            Ok(tmp)
-        };
-        let tmp = write().with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(Pending {
-            tmp,
-            path: path.to_path_buf(),
-            bytes: bytes.to_vec(),
-        })
-    }
-
-    /// Renames the file into place: readers see the old file or the new
-    /// one, never a torn one. Where the file cannot be replaced (a
-    /// bind-mounted file, as dev containers have: `EBUSY`), it is
-    /// rewritten in place instead; the caller holds the file's lock.
-    pub fn commit(self) -> Result<()> {
-        let Pending { tmp, path, bytes } = self;
-        match tmp.persist(&path) {
-            Ok(_) => Ok(()),
-            Err(e) if matches!(e.error.raw_os_error(), Some(libc::EBUSY | libc::EXDEV)) => {
-                drop(e.file);
-                write_in_place(&path, &bytes)
-                    .with_context(|| format!("cannot write {}", path.display()))
-            }
-            Err(e) => Err(e.error).with_context(|| format!("cannot write {}", path.display())),
-        }
-    }
-}
-
-/// Overwrites `path` with `bytes` where it is. What grows the file is
-/// written first, past the old end: when that fails (a full disk) the file
-/// is cut back to its old length, unchanged; then the old part is
-/// overwritten, the file cut to length and synced.
-fn write_in_place(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    let file = File::options().write(true).open(path)?;
-    let old_len = file.metadata()?.len();
-    let new_len = bytes.len() as u64;
-    if new_len > old_len {
-        let tail = &bytes[old_len as usize..];
-        if let Err(e) = file
-            .write_all_at(tail, old_len)
-            .and_then(|()| file.sync_data())
-        {
-            let _ = file.set_len(old_len);
-            return Err(e);
-        }
-    }
-    let head = &bytes[..new_len.min(old_len) as usize];
-    file.write_all_at(head, 0)?;
-    file.set_len(new_len)?;
-    file.sync_all()
-}
-
-/// Writes `bytes` to `path` atomically.
-pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
-    Pending::write(path, bytes, mode)?.commit()
-}
-
-/// Removes temporary files of ours that a killed process left behind (they
-/// may hold secrets). Young ones may belong to a process still writing.
-fn remove_stale_temp_files(dir: &Path) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    let stale = |entry: &fs::DirEntry| {
-        entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX)
-            && entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age > Duration::from_secs(60))
-    };
-    for entry in entries.filter_map(|e| e.ok()).filter(stale) {
-        let _ = fs::remove_file(entry.path());
-    }
 }
 
 /// The text of an INI file with `pairs` set in `[section]`.
@@ -818,16 +715,5 @@ mod tests {
         assert_eq!(section_value(text, "b", "x").as_deref(), Some("3"));
         assert_eq!(section_value(text, "a", "max"), None, "nested, not a key");
         assert_eq!(section_value(text, "c", "x"), None);
-    }
-
-    #[test]
-    fn in_place_writes_grow_and_shrink_the_file() {
-        let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("f");
-        fs::write(&path, "0123456789").unwrap();
-        write_in_place(&path, b"abc").unwrap();
-        assert_eq!(fs::read(&path).unwrap(), b"abc");
-        write_in_place(&path, b"abcdefghijklmnop").unwrap();
-        assert_eq!(fs::read(&path).unwrap(), b"abcdefghijklmnop");
     }
 }

@@ -110,7 +110,7 @@ pub fn prepare() {
 /// under the default prefix or the configured one, or it holds the keys in
 /// the environment.
 fn is_role_profile(profile: &str, role: &str) -> bool {
-    let Ok(arn) = crate::resolve::parse_role_arn(role) else {
+    let Ok(arn) = crate::util::names::parse_role_arn(role) else {
         return false;
     };
     let config = env::current_dir()

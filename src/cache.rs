@@ -10,7 +10,6 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::fmt;
 use std::fs::{self, DirBuilder, File};
 use std::io::{ErrorKind, Read};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
@@ -22,36 +21,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::aws_files::{Pending, write_atomic};
+use crate::util::Credentials;
+use crate::util::fs::{Pending, euid, lock, write_atomic};
+use crate::util::time::rfc3339;
 use crate::warn;
-
-/// Temporary credentials. `Debug` never shows the secrets.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Credentials {
-    pub access_key_id: String,
-    pub secret_access_key: String,
-    pub session_token: String,
-    #[serde(with = "rfc3339")]
-    pub expiration: SystemTime,
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("access_key_id", &self.access_key_id)
-            .field("expiration", &rfc3339::format(self.expiration))
-            .finish_non_exhaustive()
-    }
-}
-
-impl Credentials {
-    /// Usable while `now < expiration − margin`.
-    pub fn fresh(&self, margin: Duration) -> bool {
-        SystemTime::now()
-            .checked_add(margin)
-            .is_some_and(|t| t < self.expiration)
-    }
-}
 
 /// What is remembered about a base identity.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
@@ -354,64 +327,18 @@ impl Cache {
 
     /// Takes the cross-process lock of `key`, waiting for it.
     pub fn lock(&self, key: &Key) -> Result<File> {
-        lock(&self.path(key, "lock"))
+        let mut warnings = Vec::new();
+        let file = lock(&self.path(key, "lock"), &mut warnings);
+        for warning in warnings {
+            warn(format_args!("{warning}"));
+        }
+        file
     }
 
     /// The lock file that guards ~/.aws/credentials.
     pub fn credentials_file_lock(&self) -> PathBuf {
         self.dir.join("aws-credentials.lock")
     }
-}
-
-/// Opens `path` and holds an exclusive lock on it until the file is dropped.
-/// The lock is never followed through a symlink (which could make us
-/// create or lock a file elsewhere): a lock file that is a symlink, or not
-/// a regular file of ours, is replaced, with a warning.
-pub fn lock(path: &Path) -> Result<File> {
-    let open = || {
-        File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .open(path)
-    };
-    let why = match open() {
-        Ok(file) if is_own_file(&file) => return hold(file, path),
-        Ok(_) => "it is not a file of yours",
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => "it is a symlink",
-        Err(e) => {
-            return Err(e).with_context(|| format!("cannot open lock file {}", path.display()));
-        }
-    };
-    warn(format_args!(
-        "replacing lock file {}: {why}",
-        path.display()
-    ));
-    match fs::remove_file(path) {
-        Err(e) if e.kind() != ErrorKind::NotFound => {
-            return Err(e).with_context(|| format!("cannot remove lock file {}", path.display()));
-        }
-        _ => {}
-    }
-    let file = open().with_context(|| format!("cannot open lock file {}", path.display()))?;
-    if !is_own_file(&file) {
-        bail!("lock file {} is not a file of yours", path.display());
-    }
-    hold(file, path)
-}
-
-fn hold(file: File, path: &Path) -> Result<File> {
-    file.lock()
-        .with_context(|| format!("cannot lock {}", path.display()))?;
-    Ok(file)
-}
-
-/// A regular file owned by this user.
-fn is_own_file(file: &File) -> bool {
-    file.metadata()
-        .is_ok_and(|m| m.is_file() && m.uid() == crate::aws_files::euid())
 }
 
 /// The bytes of `path` if it is a regular file of ours (not a symlink)
@@ -426,7 +353,7 @@ fn read_own_file(path: &Path) -> std::io::Result<Vec<u8>> {
             _ => e,
         })?;
     let meta = file.metadata()?;
-    let me = crate::aws_files::euid();
+    let me = euid();
     if !meta.is_file() {
         return Err(std::io::Error::other("it is not a regular file"));
     }
@@ -452,52 +379,9 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     write_atomic(path, &bytes, 0o600)
 }
 
-/// RFC 3339 timestamps, as `AWS_CREDENTIAL_EXPIRATION` and awscli use them.
-pub mod rfc3339 {
-    use std::time::SystemTime;
-
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn format(time: SystemTime) -> String {
-        humantime::format_rfc3339_seconds(time).to_string()
-    }
-
-    pub fn parse(text: &str) -> Option<SystemTime> {
-        humantime::parse_rfc3339_weak(text.trim_end_matches('Z')).ok()
-    }
-
-    pub fn serialize<S: Serializer>(time: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format(*time))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
-        let text = String::deserialize(d)?;
-        parse(&text).ok_or_else(|| serde::de::Error::custom("bad timestamp"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn debug_names_the_key_and_never_the_secrets() {
-        let c = Credentials {
-            access_key_id: "ASIAKEYID".into(),
-            secret_access_key: "very-secret".into(),
-            session_token: "session-token".into(),
-            expiration: SystemTime::UNIX_EPOCH,
-        };
-        let shown = format!("{c:?}");
-        assert!(
-            shown.contains("ASIAKEYID") && shown.contains("1970-01-01T00:00:00Z"),
-            "{shown}"
-        );
-        assert!(
-            !shown.contains("very-secret") && !shown.contains("session-token"),
-            "{shown}"
-        );
-    }
 
     fn creds(secs: u64) -> Credentials {
         Credentials {

@@ -55,7 +55,7 @@ pub struct RoleOptions {
     pub role_session_name: Option<String>,
 
     /// Requested session length, e.g. `1h`, `90m`, `3600s` (default 1h).
-    #[arg(long, value_name = "DURATION", value_parser = crate::resolve::parse_session_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::util::names::parse_session_duration)]
     #[serde(with = "seconds")]
     pub duration: Option<Duration>,
 
@@ -73,7 +73,7 @@ pub struct RoleOptions {
 
     /// How long the MFA session opened with one code lasts, e.g. `8h`
     /// (default 12h; AWS allows 15m to 36h).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::util::time::parse_duration)]
     #[serde(with = "seconds")]
     pub mfa_session_duration: Option<Duration>,
 
@@ -286,19 +286,9 @@ pub enum Format {
     PowerShell,
 }
 
-/// A region name (see [`crate::resolve::check_region`]).
+/// A region name (see [`crate::util::names::check_region`]).
 fn parse_region(text: &str) -> Result<String, String> {
-    crate::resolve::check_region(text).map(|()| text.to_owned())
-}
-
-/// Parses Go-style durations (`90s`, `15m`, `1h30m`) and bare seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    if let Ok(secs) = text.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
-    }
-    humantime::parse_duration(text)
-        .map_err(|_| format!("{text:?} is not a duration; write it like 90s, 15m or 1h30m"))
+    crate::util::names::check_region(text).map(|()| text.to_owned())
 }
 
 /// A duration as whole seconds in the shell state.
@@ -327,16 +317,6 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn durations_parse_like_go() {
-        assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
-        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
-        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("3600"), Ok(Duration::from_secs(3600)));
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("").is_err());
     }
 
     #[test]

@@ -21,8 +21,9 @@ use std::time::Duration;
 use anyhow::{Result, anyhow, bail};
 use serde_yaml::Value;
 
-use crate::cli::parse_duration;
 use crate::trust::{self, Trust};
+use crate::util::fs::euid;
+use crate::util::time::parse_duration;
 
 pub const FILE_NAME: &str = "assume-role.yaml";
 
@@ -601,13 +602,6 @@ fn io_reason(e: &std::io::Error) -> String {
             text.split(" (os error").next().unwrap_or(&text).to_owned()
         }
     }
-}
-
-fn euid() -> u32 {
-    unsafe extern "C" {
-        safe fn geteuid() -> u32;
-    }
-    geteuid()
 }
 
 /// `~/.aws/assume-role.yaml`: the user's own file, trusted by definition.

@@ -14,8 +14,8 @@ pub mod serve;
 pub mod shell;
 pub mod signin;
 pub mod sts;
-pub mod supervise;
 pub mod trust;
+pub mod util;
 
 use std::fmt;
 use std::io::{self, Write};
@@ -38,7 +38,7 @@ pub fn main() -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
-        Err(err) if err.downcast_ref::<Usage>().is_some() => {
+        Err(err) if err.downcast_ref::<util::Usage>().is_some() => {
             emit("", &err.to_string());
             ExitCode::from(2)
         }
@@ -54,18 +54,6 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
         .filter_map(|e| e.downcast_ref::<io::Error>())
         .any(|e| e.kind() == io::ErrorKind::BrokenPipe)
 }
-
-/// A usage error found after parsing: exit status 2, like clap's own.
-#[derive(Debug)]
-pub struct Usage(pub String);
-
-impl fmt::Display for Usage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Usage {}
 
 /// An error as one line on stderr: its causes, outermost first.
 pub fn report(err: &anyhow::Error) {
@@ -88,57 +76,5 @@ pub fn info(message: fmt::Arguments) {
 /// no path, name or value can move the cursor, set a title or the
 /// clipboard, or forge a line of its own.
 fn emit(kind: &str, text: &str) {
-    let _ = writeln!(io::stderr(), "assume-role: {kind}{}", escape(text));
-}
-
-/// `text` with its control characters (C0, DEL, C1), line and paragraph
-/// separators and Unicode bidi controls escaped visibly: `\n`, `\x1b`,
-/// `\u{202e}`.
-pub fn escape(text: &str) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\0'..='\x1f' | '\x7f' => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            '\u{80}'..='\u{9f}'
-            | '\u{61c}'
-            | '\u{200e}'
-            | '\u{200f}'
-            | '\u{2028}'..='\u{202e}'
-            | '\u{2066}'..='\u{2069}' => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Text from elsewhere (an AWS message) on one line: line breaks become
-/// spaces.
-pub(crate) fn one_line(text: &str) -> String {
-    text.replace(['\r', '\n'], " ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape;
-
-    #[test]
-    fn control_characters_are_escaped_visibly() {
-        assert_eq!(escape("plain /a b/é"), "plain /a b/é");
-        assert_eq!(escape("\x1b]0;title\x07"), "\\x1b]0;title\\x07");
-        assert_eq!(escape("\x1b[2J\n"), "\\x1b[2J\\n");
-        assert_eq!(escape("a\u{9b}b\x7f"), "a\\u{9b}b\\x7f");
-        assert_eq!(
-            escape("\u{202e}txt.exe\u{2066}"),
-            "\\u{202e}txt.exe\\u{2066}"
-        );
-        assert_eq!(escape("\r\t\0"), "\\r\\t\\x00");
-    }
+    let _ = writeln!(io::stderr(), "assume-role: {kind}{}", util::escape(text));
 }

@@ -6,15 +6,17 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result, anyhow, bail};
 
-use crate::Usage;
 use crate::aws_files;
 use crate::base;
-use crate::cache::{Cache, Credentials, Identity, Key, rfc3339};
-use crate::cli::{RoleOptions, parse_duration};
+use crate::cache::{Cache, Identity, Key};
+use crate::cli::RoleOptions;
 use crate::config::Config;
 use crate::mfa::{self, Ask, CodeSource};
 use crate::resolve::{self, Target};
 use crate::sts::{AssumeError, AssumeRequest, Aws};
+use crate::util::Credentials;
+use crate::util::Usage;
+use crate::util::time::{parse_duration, rfc3339};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -228,7 +230,17 @@ fn obtain(target: &Target, config: &Config, args: &RoleOptions) -> Result<Creden
                 ("aws_secret_access_key", c.secret_access_key.as_str()),
                 ("aws_session_token", c.session_token.as_str()),
             ];
-            aws_files::prepare_credentials(profile, &pairs, &cache.credentials_file_lock())?
+            let mut warnings = Vec::new();
+            let update = aws_files::prepare_credentials(
+                profile,
+                &pairs,
+                &cache.credentials_file_lock(),
+                &mut warnings,
+            );
+            for warning in warnings {
+                crate::warn(format_args!("{warning}"));
+            }
+            update?
         }
         None => None,
     };

@@ -22,7 +22,8 @@ use anyhow::{Context, Result};
 use tempfile::TempDir;
 
 use crate::aws_files;
-use crate::cache::{Credentials, rfc3339};
+use crate::util::Credentials;
+use crate::util::time::rfc3339;
 
 /// The path the endpoint answers on; any other is a 404.
 pub const PATH: &str = "/assume-role/credentials";

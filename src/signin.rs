@@ -21,7 +21,7 @@ use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorSettings}
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::byte_stream::ByteStream;
 
-use crate::cache::Credentials;
+use crate::util::Credentials;
 
 /// Overrides the sign-in endpoint's base URL (as `AWS_ENDPOINT_URL_<SERVICE>`
 /// does for the SDK's services); the tests point it at a local fake.
@@ -230,7 +230,7 @@ async fn get(url: &str, timeout: Duration) -> Result<(u16, Vec<u8>)> {
         }
         anyhow!(
             "cannot reach the AWS sign-in endpoint {host}: {}",
-            crate::one_line(&cause.to_string())
+            crate::util::one_line(&cause.to_string())
         )
     };
     let response = connector.call(request).await.map_err(|e| unreachable(&e))?;

@@ -22,7 +22,7 @@ use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
 
 use crate::base::{Base, Kind, Sso};
-use crate::cache::Credentials;
+use crate::util::Credentials;
 
 /// Clients for the base identity, with the runtime that drives them.
 pub struct Aws {
@@ -387,7 +387,7 @@ fn network_failure(err: &(dyn std::error::Error + 'static)) -> Option<String> {
             .iter()
             .rev()
             .find(|t| t.to_lowercase().contains(needle))
-            .map(|t| crate::one_line(t))
+            .map(|t| crate::util::one_line(t))
             .unwrap_or_default()
     };
     Some(
@@ -417,7 +417,7 @@ fn network_failure(err: &(dyn std::error::Error + 'static)) -> Option<String> {
         } else if all.contains("dispatch failure") || all.contains("connection") {
             format!(
                 "{}; check your network, HTTPS_PROXY, AWS_CA_BUNDLE and AWS_ENDPOINT_URL",
-                crate::one_line(texts.last().map(String::as_str).unwrap_or("no connection"))
+                crate::util::one_line(texts.last().map(String::as_str).unwrap_or("no connection"))
             )
         } else {
             return None;
@@ -436,7 +436,7 @@ where
         && let Some(code) = service.err().code()
     {
         return match service.err().message() {
-            Some(message) => format!("{code}: {}", crate::one_line(message)),
+            Some(message) => format!("{code}: {}", crate::util::one_line(message)),
             None => code.to_owned(),
         };
     }
@@ -464,13 +464,13 @@ where
             return format!(
                 "no usable AWS credentials to start from ({}); set AWS_PROFILE, \
                  configure ~/.aws/credentials, or export AWS_ACCESS_KEY_ID",
-                crate::one_line(&e.to_string())
+                crate::util::one_line(&e.to_string())
             );
         }
         causes.push(cause.to_string());
         source = cause.source();
     }
-    crate::one_line(&causes.join(": "))
+    crate::util::one_line(&causes.join(": "))
 }
 
 /// The causes of an error, outermost first, without repeats.
@@ -484,7 +484,7 @@ fn causes(err: &(dyn std::error::Error + 'static)) -> String {
         }
         source = cause.source();
     }
-    crate::one_line(&texts.join(": "))
+    crate::util::one_line(&texts.join(": "))
 }
 
 /// A failure to get the base credentials, told in the words of their
@@ -551,7 +551,7 @@ fn check_sso_token(profile: &str, sso: &Sso) -> Result<()> {
     let token: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
     let expires = token["expiresAt"]
         .as_str()
-        .and_then(crate::cache::rfc3339::parse);
+        .and_then(crate::util::time::rfc3339::parse);
     // The SDK refreshes a token of an sso-session when it can.
     let refreshable = sso.session.is_some() && token["refreshToken"].is_string();
     match expires {

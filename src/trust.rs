@@ -15,7 +15,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::aws_files::write_atomic;
+use crate::util::fs::write_atomic;
 
 /// Trusted path prefixes, colon-separated.
 pub const TRUSTED_PATHS_VAR: &str = "ASSUME_ROLE_TRUSTED_PATHS";
@@ -61,7 +61,12 @@ fn update(change: impl FnOnce(&mut Store)) -> Result<()> {
     let path = store_path()?;
     let dir = path.parent().expect("the store is in a folder");
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let _lock = crate::cache::lock(&dir.join("trust.lock"))?;
+    let mut warnings = Vec::new();
+    let _lock = crate::util::fs::lock(&dir.join("trust.lock"), &mut warnings);
+    for warning in warnings {
+        crate::warn(format_args!("{warning}"));
+    }
+    let _lock = _lock?;
     let mut store = load(&path)?;
     change(&mut store);
     write_atomic(&path, &serde_json::to_vec_pretty(&store)?, 0o600)

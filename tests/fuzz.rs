@@ -305,7 +305,7 @@ fn check_config(dir: &Path, counts: &mut ConfigCounts, text: &str) -> Result<(),
         counts.warned += 1;
         for warning in &warnings {
             // As the message path prints it.
-            let shown = assume_role::escape(warning);
+            let shown = assume_role::util::escape(warning);
             prop_assert!(
                 !shown.contains('\n') && !shown.contains('\r'),
                 "a warning is not one line: {:?}",

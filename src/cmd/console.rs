@@ -9,12 +9,13 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{Result, anyhow};
 
-use crate::Usage;
 use crate::aws_files;
-use crate::cache::rfc3339;
-use crate::cli::{ConsoleArgs, RoleOptions, parse_duration};
+use crate::cli::{ConsoleArgs, RoleOptions};
 use crate::pipeline::{self, Assumed};
 use crate::signin::{self, Partition};
+use crate::util::Usage;
+use crate::util::time::parse_duration;
+use crate::util::time::rfc3339;
 
 use super::shell_hook;
 
@@ -60,7 +61,7 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
         webbrowser::open(&url).map_err(|e| {
             let why = match e.kind() {
                 io::ErrorKind::NotFound => "no browser found".to_owned(),
-                _ => crate::one_line(&e.to_string()),
+                _ => crate::util::one_line(&e.to_string()),
             };
             anyhow!("cannot open a browser: {why}; set BROWSER, or use --print to get the URL")
         })?;

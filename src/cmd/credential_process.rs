@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::cache::rfc3339;
 use crate::cli::RoleOptions;
 use crate::pipeline;
+use crate::util::time::rfc3339;
 
 pub fn run(args: &RoleOptions) -> Result<ExitCode> {
     let config = pipeline::load_config(args)?;

@@ -6,12 +6,12 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
-use crate::Usage;
 use crate::cli::{Format, RoleOptions, RunArgs};
 use crate::pipeline::{self, Assumed};
 use crate::serve::{self, ChildFiles, Endpoint};
 use crate::shell::Shell;
-use crate::supervise;
+use crate::util::Usage;
+use crate::util::supervise;
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
     if args.serve && args.command.is_empty() {

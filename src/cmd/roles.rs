@@ -10,7 +10,7 @@ use crate::aws_files;
 use crate::cache::Cache;
 use crate::cli::{ConfigArgs, RoleOptions};
 use crate::pipeline;
-use crate::resolve::parse_role_arn;
+use crate::util::names::parse_role_arn;
 
 pub fn run(args: &ConfigArgs) -> Result<ExitCode> {
     let mut out = String::new();

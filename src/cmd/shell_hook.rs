@@ -19,12 +19,12 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::base_env::{self, CREDENTIALS, MANAGED, Saved};
-use crate::cache::rfc3339;
 use crate::cli::{RoleOptions, ShellAction, ShellHookArgs};
 use crate::config::{self, Config, Origin, Why};
 use crate::pipeline::{self, Assumed};
 use crate::shell::Shell;
 use crate::trust;
+use crate::util::time::rfc3339;
 use crate::{report, warn};
 
 const STATE_VAR: &str = "__AR_STATE";
@@ -498,8 +498,8 @@ fn restore(shell: Shell, orig: &Saved) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cache::Credentials;
     use crate::resolve::Target;
+    use crate::util::Credentials;
 
     fn assumed() -> Assumed {
         Assumed {

@@ -10,13 +10,14 @@ use anyhow::Result;
 
 use crate::base;
 use crate::base_env::ROLE_VAR;
-use crate::cache::{Cache, rfc3339};
+use crate::cache::Cache;
 use crate::cli::{RoleOptions, StatusArgs};
 use crate::config::{self, Why};
-use crate::escape;
 use crate::pipeline;
-use crate::resolve::parse_role_arn;
 use crate::trust::Trust;
+use crate::util::escape;
+use crate::util::names::parse_role_arn;
+use crate::util::time::rfc3339;
 
 pub fn run(args: &StatusArgs) -> Result<ExitCode> {
     let role = std::env::var(ROLE_VAR).ok().filter(|r| !r.is_empty());

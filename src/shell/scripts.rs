@@ -3,7 +3,7 @@
 use anyhow::Result;
 
 use super::{Shell, quote};
-use crate::Usage;
+use crate::util::Usage;
 
 const BASH: &str = include_str!("../../shell/ar.bash");
 const ZSH: &str = include_str!("../../shell/ar.zsh");
