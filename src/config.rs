@@ -21,7 +21,7 @@ use std::time::Duration;
 use anyhow::{Result, anyhow, bail};
 use serde_yaml::Value;
 
-use crate::trust::{self, Trust};
+use crate::store::trust::{self, Trust};
 use crate::util::fs::euid;
 use crate::util::time::parse_duration;
 

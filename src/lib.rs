@@ -1,20 +1,13 @@
 //! assume-role: run programs and shells with temporary AWS credentials.
 
-pub mod aws_files;
-pub mod base;
-pub mod base_env;
-pub mod cache;
+pub mod aws;
 pub mod cli;
 mod cmd;
 pub mod config;
-pub mod mfa;
 pub mod pipeline;
 pub mod resolve;
-pub mod serve;
 pub mod shell;
-pub mod signin;
-pub mod sts;
-pub mod trust;
+pub mod store;
 pub mod util;
 
 use std::fmt;

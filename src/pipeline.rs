@@ -6,14 +6,14 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result, anyhow, bail};
 
-use crate::aws_files;
-use crate::base;
-use crate::cache::{Cache, Identity, Key};
+use crate::aws::base;
+use crate::aws::mfa::{self, Ask, CodeSource};
+use crate::aws::sts::{AssumeError, AssumeRequest, Aws};
 use crate::cli::RoleOptions;
 use crate::config::Config;
-use crate::mfa::{self, Ask, CodeSource};
 use crate::resolve::{self, Target};
-use crate::sts::{AssumeError, AssumeRequest, Aws};
+use crate::store::aws_files;
+use crate::store::cache::{Cache, Identity, Key};
 use crate::util::Credentials;
 use crate::util::Usage;
 use crate::util::time::{parse_duration, rfc3339};
@@ -125,7 +125,7 @@ impl Assumed {
         if let Some(profile) = &self.profile {
             vars.push(("AWS_PROFILE", profile.clone()));
         }
-        vars.push((crate::base_env::ROLE_VAR, self.target.role_arn.clone()));
+        vars.push((crate::aws::base_env::ROLE_VAR, self.target.role_arn.clone()));
         vars
     }
 

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-use crate::aws_files::{self, Profile};
 use crate::cli::RoleOptions;
 use crate::config::Config;
+use crate::store::aws_files::{self, Profile};
 use crate::util::names::{
     RoleArn, check_region, check_role_path, check_session_duration, check_session_name,
     is_name_char, parse_role_arn,

@@ -19,8 +19,8 @@
 use std::fs;
 use std::path::Path;
 
-use assume_role::aws_files::{Want, section_value, upsert_section, walk};
 use assume_role::config::Config;
+use assume_role::store::aws_files::{Want, section_value, upsert_section, walk};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm, RngSeed};
 

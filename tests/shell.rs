@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use assume_role::base_env::MANAGED;
+use assume_role::aws::base_env::MANAGED;
 use common::shared_moto as moto;
 use common::*;
 

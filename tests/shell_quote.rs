@@ -307,7 +307,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_assume-role");
 
 /// The variables `ar -u` restores: the binary prints `export NAME='…'` for
 /// each one saved in `__AR_ORIG`.
-const MANAGED: &[&str] = assume_role::base_env::MANAGED;
+const MANAGED: &[&str] = assume_role::aws::base_env::MANAGED;
 
 /// What the binary prints for `shell` to restore `values` (one per managed
 /// variable, in order): `assume-role __shell SHELL restore`, the code that

@@ -9,10 +9,10 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{Result, anyhow};
 
-use crate::aws_files;
+use crate::aws::signin::{self, Partition};
 use crate::cli::{ConsoleArgs, RoleOptions};
 use crate::pipeline::{self, Assumed};
-use crate::signin::{self, Partition};
+use crate::store::aws_files;
 use crate::util::Usage;
 use crate::util::time::parse_duration;
 use crate::util::time::rfc3339;

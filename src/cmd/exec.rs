@@ -6,9 +6,9 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
+use crate::aws::serve::{self, ChildFiles, Endpoint};
 use crate::cli::{Format, RoleOptions, RunArgs};
 use crate::pipeline::{self, Assumed};
-use crate::serve::{self, ChildFiles, Endpoint};
 use crate::shell::Shell;
 use crate::util::Usage;
 use crate::util::supervise;
@@ -50,7 +50,7 @@ fn serve(assumed: Assumed, args: &RoleOptions, command: &[std::ffi::OsString]) -
             .env("AWS_REGION", region)
             .env("AWS_DEFAULT_REGION", region);
     }
-    child.env(crate::base_env::ROLE_VAR, &assumed.target.role_arn);
+    child.env(crate::aws::base_env::ROLE_VAR, &assumed.target.role_arn);
     endpoint.serve(refresher(assumed, args));
 
     let status = match supervise::run(&mut child) {

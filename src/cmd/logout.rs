@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::cache::Cache;
+use crate::store::cache::Cache;
 
 pub fn run() -> Result<ExitCode> {
     let forgotten = Cache::open()?.forget()?;

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::base_env;
+use crate::aws::base_env;
 use crate::cli::{Cli, Command, ShellHookArgs};
 
 pub fn run(cli: Cli) -> Result<ExitCode> {

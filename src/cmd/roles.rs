@@ -6,10 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::aws_files;
-use crate::cache::Cache;
 use crate::cli::{ConfigArgs, RoleOptions};
 use crate::pipeline;
+use crate::store::aws_files;
+use crate::store::cache::Cache;
 use crate::util::names::parse_role_arn;
 
 pub fn run(args: &ConfigArgs) -> Result<ExitCode> {

@@ -18,12 +18,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use crate::base_env::{self, CREDENTIALS, MANAGED, Saved};
+use crate::aws::base_env::{self, CREDENTIALS, MANAGED, Saved};
 use crate::cli::{RoleOptions, ShellAction, ShellHookArgs};
 use crate::config::{self, Config, Origin, Why};
 use crate::pipeline::{self, Assumed};
 use crate::shell::Shell;
-use crate::trust;
+use crate::store::trust;
 use crate::util::time::rfc3339;
 use crate::{report, warn};
 

@@ -8,13 +8,13 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::Result;
 
-use crate::base;
-use crate::base_env::ROLE_VAR;
-use crate::cache::Cache;
+use crate::aws::base;
+use crate::aws::base_env::ROLE_VAR;
 use crate::cli::{RoleOptions, StatusArgs};
 use crate::config::{self, Why};
 use crate::pipeline;
-use crate::trust::Trust;
+use crate::store::cache::Cache;
+use crate::store::trust::Trust;
 use crate::util::escape;
 use crate::util::names::parse_role_arn;
 use crate::util::time::rfc3339;
@@ -32,7 +32,7 @@ pub fn run(args: &StatusArgs) -> Result<ExitCode> {
     let config = pipeline::load_config(&RoleOptions::default())?;
     // The identity roles are assumed from: the user's own, not the role's
     // that is active (read above, before the environment is set back).
-    crate::base_env::prepare();
+    crate::aws::base_env::prepare();
     let base = base::find(config.source_profile.as_deref())?;
     let home = config::home_file();
     // The files in effect, then those found but not used, and why.

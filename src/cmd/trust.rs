@@ -8,7 +8,8 @@ use anyhow::{Context, Result, anyhow, bail};
 
 use crate::cli::TrustArgs;
 use crate::config::{self, FILE_NAME};
-use crate::{info, trust};
+use crate::info;
+use crate::store::trust;
 
 pub fn allow(args: &TrustArgs) -> Result<ExitCode> {
     let file = find(args.path.as_deref())?;

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result};
 use tempfile::TempDir;
 
-use crate::aws_files;
+use crate::store::aws_files;
 use crate::util::Credentials;
 use crate::util::time::rfc3339;
 

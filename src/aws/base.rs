@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::aws_files::{self, Profile};
+use crate::store::aws_files::{self, Profile};
 
 /// The base identity: a profile (or the environment) and what it holds.
 #[derive(Debug, Clone, PartialEq, Eq)]

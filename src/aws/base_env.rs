@@ -87,7 +87,7 @@ pub fn prepare() {
             }
         }
     };
-    crate::serve::restore_saved();
+    crate::aws::serve::restore_saved();
     if let Some(saved) = handed_over() {
         for name in MANAGED {
             apply(name, saved.get(*name).and_then(|v| v.as_deref()));
@@ -121,7 +121,7 @@ fn is_role_profile(profile: &str, role: &str) -> bool {
     let names = [&config, &default].map(|c| crate::resolve::profile_name(c, &arn).ok());
     names.iter().flatten().any(|name| name == profile)
         || env::var("AWS_ACCESS_KEY_ID")
-            .is_ok_and(|key| crate::aws_files::profile_holds(profile, &key))
+            .is_ok_and(|key| crate::store::aws_files::profile_holds(profile, &key))
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use aws_sdk_sts::error::{BoxError, ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
 
-use crate::base::{Base, Kind, Sso};
+use crate::aws::base::{Base, Kind, Sso};
 use crate::util::Credentials;
 
 /// Clients for the base identity, with the runtime that drives them.
@@ -519,7 +519,7 @@ fn credentials_error(base: &Base, err: &CredentialsError) -> anyhow::Error {
     anyhow!(
         "no usable AWS credentials to start from ({what}: {all}); set AWS_PROFILE, \
          configure {}, or export AWS_ACCESS_KEY_ID",
-        crate::aws_files::credentials_path().display()
+        crate::store::aws_files::credentials_path().display()
     )
 }
 
@@ -573,7 +573,7 @@ fn ca_bundle(base: &Base) -> Result<Option<PathBuf>> {
     let path = match from_env {
         Some(path) => Some(PathBuf::from(path)),
         None => match &base.profile {
-            Some(profile) => crate::aws_files::config_profiles()?
+            Some(profile) => crate::store::aws_files::config_profiles()?
                 .get(profile)
                 .and_then(|p| p.get("ca_bundle"))
                 .filter(|v| !v.is_empty())
