@@ -1,10 +1,10 @@
 //! assume-role: run programs and shells with temporary AWS credentials.
 
+pub mod assume;
 pub mod aws;
 pub mod cli;
 mod cmd;
 pub mod config;
-pub mod pipeline;
 pub mod resolve;
 pub mod shell;
 pub mod store;

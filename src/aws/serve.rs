@@ -177,7 +177,7 @@ impl Endpoint {
     }
 }
 
-/// How a refresher gets new credentials (the pipeline), and tells the user
+/// How a refresher gets new credentials (`assume::assume`), and tells the user
 /// about a failure.
 pub type Refresh = dyn FnMut() -> Result<Credentials> + Send;
 pub type Report = dyn Fn(&anyhow::Error) + Send;

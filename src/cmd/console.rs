@@ -1,5 +1,5 @@
 //! `console`: the AWS console signed in as the role, in the browser or as
-//! a URL on stdout. The credentials come from the pipeline exactly as in
+//! a URL on stdout. The credentials come from `assume::assume` exactly as in
 //! print mode (cache first); only then is the sign-in endpoint called.
 
 use std::env;
@@ -9,9 +9,9 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{Result, anyhow};
 
+use crate::assume::{self, Assumed};
 use crate::aws::signin::{self, Partition};
 use crate::cli::{ConsoleArgs, RoleOptions};
-use crate::pipeline::{self, Assumed};
 use crate::store::aws_files;
 use crate::util::Usage;
 use crate::util::time::parse_duration;
@@ -25,7 +25,7 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 const CHAINED_LIMIT: Duration = Duration::from_secs(3600);
 
 pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
-    let dir = pipeline::current_dir()?;
+    let dir = assume::current_dir()?;
     // `--role`, or the `role:` of an explicit `--config` (trusted as the
     // user's own), else the role active in the calling shell (`ar
     // --console`), else the one the directory's trusted assume-role.yaml
@@ -45,7 +45,7 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
             }
         }
     };
-    let assumed = pipeline::assume_in(&dir, &role_args)?;
+    let assumed = assume::assume_in(&dir, &role_args)?;
 
     let partition = Partition::of_arn(&assumed.target.role_arn)?;
     let region = assumed.target.options.region.clone().or_else(env_region);

@@ -5,14 +5,14 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
+use crate::assume;
 use crate::cli::RoleOptions;
-use crate::pipeline;
 use crate::util::time::rfc3339;
 
 pub fn run(args: &RoleOptions) -> Result<ExitCode> {
-    let config = pipeline::load_config(args)?;
+    let config = assume::load_config(args)?;
     super::print_warnings(&config.warnings);
-    let assumed = pipeline::assume_with(config, args)?;
+    let assumed = assume::assume_with(config, args)?;
     let c = &assumed.credentials;
     let json = serde_json::json!({
         "Version": 1,

@@ -6,9 +6,9 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
+use crate::assume::{self, Assumed};
 use crate::aws::serve::{self, ChildFiles, Endpoint};
 use crate::cli::{Format, RoleOptions, RunArgs};
-use crate::pipeline::{self, Assumed};
 use crate::shell::Shell;
 use crate::util::Usage;
 use crate::util::supervise;
@@ -17,9 +17,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     if args.serve && args.command.is_empty() {
         return Err(Usage("--serve needs a command to serve credentials to".into()).into());
     }
-    let config = pipeline::load_config(&args.role)?;
+    let config = assume::load_config(&args.role)?;
     super::print_warnings(&config.warnings);
-    let assumed = pipeline::assume_with(config, &args.role)?;
+    let assumed = assume::assume_with(config, &args.role)?;
     if args.command.is_empty() {
         print(&assumed, args.format)?;
         return Ok(ExitCode::SUCCESS);
@@ -31,7 +31,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
 }
 
 /// `--serve`: the command runs as our child with a loopback credential
-/// endpoint, refreshed through the pipeline, instead of static keys.
+/// endpoint, refreshed by `assume::assume`, instead of static keys.
 fn serve(assumed: Assumed, args: &RoleOptions, command: &[std::ffi::OsString]) -> Result<ExitCode> {
     let endpoint = Endpoint::bind()?;
     let url = endpoint.url()?;
@@ -61,11 +61,11 @@ fn serve(assumed: Assumed, args: &RoleOptions, command: &[std::ffi::OsString]) -
     Ok(ExitCode::from(supervise::mirror(status)))
 }
 
-/// The endpoint's source: the pipeline again (cache, lock, MFA on the
+/// The endpoint's source: `assume::assume` again (cache, lock, MFA on the
 /// terminal), for the same role, `refresh_before_expiry` ahead of expiry.
 /// Each new cause of failure is one line on stderr.
 fn refresher(assumed: Assumed, args: &RoleOptions) -> Box<serve::Provider> {
-    let margin = pipeline::refresh_margin(&assumed.config, assumed.target.duration());
+    let margin = assume::refresh_margin(&assumed.config, assumed.target.duration());
     let role_arn = assumed.target.role_arn.clone();
     // A refresh never forces, and an MFA code given up front is spent.
     let args = RoleOptions {
@@ -74,7 +74,7 @@ fn refresher(assumed: Assumed, args: &RoleOptions) -> Box<serve::Provider> {
         ..args.clone()
     };
     let refresh = move || {
-        let new = pipeline::assume(&args)
+        let new = assume::assume(&args)
             .context("cannot refresh the credentials served to the command")?;
         if new.target.role_arn != role_arn {
             bail!(

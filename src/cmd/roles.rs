@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
+use crate::assume;
 use crate::cli::{ConfigArgs, RoleOptions};
-use crate::pipeline;
 use crate::store::aws_files;
 use crate::store::cache::Cache;
 use crate::util::names::parse_role_arn;
@@ -28,7 +28,7 @@ pub fn run(args: &ConfigArgs) -> Result<ExitCode> {
 /// and cached roles (short names under `role_prefix`, else full ARNs).
 /// Never the network. Also the config's warnings, for the caller to show.
 pub fn known_roles(args: &ConfigArgs) -> Result<(BTreeSet<String>, Vec<String>)> {
-    let config = pipeline::load_config(&RoleOptions {
+    let config = assume::load_config(&RoleOptions {
         config: args.config.clone(),
         ..RoleOptions::default()
     })?;

@@ -18,10 +18,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+use crate::assume::{self, Assumed};
 use crate::aws::base_env::{self, CREDENTIALS, MANAGED, Saved};
 use crate::cli::{RoleOptions, ShellAction, ShellHookArgs};
 use crate::config::{self, Config, Origin, Why};
-use crate::pipeline::{self, Assumed};
 use crate::shell::Shell;
 use crate::store::trust;
 use crate::util::time::rfc3339;
@@ -98,12 +98,12 @@ pub fn run(args: ShellHookArgs) -> Result<ExitCode> {
             let current = current?;
             let mut role_args = switch.role;
             role_args.role = Some(switch.name.clone());
-            let dir = pipeline::current_dir()?;
-            let config = pipeline::config_in(&dir, role_args.config.as_deref())?;
+            let dir = assume::current_dir()?;
+            let config = assume::config_in(&dir, role_args.config.as_deref())?;
             for warning in &config.warnings {
                 warn(format_args!("{warning}"));
             }
-            let assumed = pipeline::assume_with(config, &role_args)?;
+            let assumed = assume::assume_with(config, &role_args)?;
             let state = State {
                 role: switch.name,
                 role_arn: None,
@@ -250,7 +250,7 @@ fn hook(
     state: Option<&State>,
     expiry: Option<&str>,
 ) -> Result<String> {
-    let dir = pipeline::current_dir()?;
+    let dir = assume::current_dir()?;
     // A manual `ar` wins over the directory until `ar -u`.
     let manual = matches!(state, Some(State { file: None, .. }));
     let wanted = if manual {
@@ -308,8 +308,8 @@ fn hook(
         }
     }
     let assumed = match wanted_config.take().filter(|_| next.file.is_some()) {
-        Some(config) => pipeline::assume_with(config, &next.role_args())?,
-        None => pipeline::assume_in(&next.dir, &next.role_args())?,
+        Some(config) => assume::assume_with(config, &next.role_args())?,
+        None => assume::assume_in(&next.dir, &next.role_args())?,
     };
     let base = base(&current)?;
     switch_to(shell, &assumed, &base, &next, refresh.then_some(&current))
@@ -381,9 +381,9 @@ fn directory_role(dir: &Path) -> Result<Option<(Wanted, Config)>> {
 /// refresh, in epoch seconds; `None` when that cannot be told.
 fn refresh_time(state: &State, expiry: Option<&str>) -> Option<u64> {
     let expiry = expiry.and_then(rfc3339::parse)?;
-    let config = pipeline::config_in(&state.dir, state.options.config.as_deref()).ok()?;
+    let config = assume::config_in(&state.dir, state.options.config.as_deref()).ok()?;
     let duration = state.options.duration.unwrap_or(Duration::MAX);
-    Some(epoch(expiry, pipeline::refresh_margin(&config, duration)))
+    Some(epoch(expiry, assume::refresh_margin(&config, duration)))
 }
 
 /// `expiry − margin` in epoch seconds.
@@ -445,7 +445,7 @@ fn switch_to(
     };
     out += &shell.set_global("__ar_state", &serde_json::to_string(&state)?)?;
     out.push('\n');
-    let margin = pipeline::refresh_margin(&assumed.config, assumed.target.duration());
+    let margin = assume::refresh_margin(&assumed.config, assumed.target.duration());
     let refresh_at = epoch(assumed.credentials.expiration, margin);
     out += &refresh_statements(shell, refresh_at.max(now_secs() + 1))?;
     Ok(out)

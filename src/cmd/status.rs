@@ -8,11 +8,11 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::Result;
 
+use crate::assume;
 use crate::aws::base;
 use crate::aws::base_env::ROLE_VAR;
 use crate::cli::{RoleOptions, StatusArgs};
 use crate::config::{self, Why};
-use crate::pipeline;
 use crate::store::cache::Cache;
 use crate::store::trust::Trust;
 use crate::util::escape;
@@ -29,7 +29,7 @@ pub fn run(args: &StatusArgs) -> Result<ExitCode> {
         .ok()
         .and_then(|t| rfc3339::parse(&t));
     let left = expiry.map(|e| e.duration_since(SystemTime::now()).unwrap_or_default());
-    let config = pipeline::load_config(&RoleOptions::default())?;
+    let config = assume::load_config(&RoleOptions::default())?;
     // The identity roles are assumed from: the user's own, not the role's
     // that is active (read above, before the environment is set back).
     crate::aws::base_env::prepare();

@@ -1,6 +1,6 @@
 //! AWS's rules for the names and lengths assume-role passes on: role ARNs,
 //! role paths, session names, regions, session durations. Pure checks, so
-//! that clap, the config files and the pipeline refuse the same values.
+//! that clap, the config files and `assume` refuse the same values.
 
 use std::time::Duration;
 

@@ -1,5 +1,6 @@
-//! The one pipeline that exec, print, credential-process and the shell all
-//! use: config → role resolution → cache → STS (only on a miss) → credentials.
+//! Assuming a role: the one path that exec, print, credential-process,
+//! console and the shell all take: config → role resolution → cache → STS
+//! (only on a miss) → credentials.
 
 use std::env;
 use std::time::{Duration, SystemTime};
