@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use crate::assume::{self, Assumed};
 use crate::aws::serve::{self, ChildFiles, Endpoint};
 use crate::cli::{Format, RoleOptions, RunArgs};
-use crate::shell::Shell;
+use crate::shell::{EnvChange, Scope, Shell};
 use crate::util::Usage;
 use crate::util::supervise;
 
@@ -152,15 +152,15 @@ fn env_lines(vars: &[(&str, String)]) -> Result<String> {
     Ok(out)
 }
 
+/// The variables as a shell's statements: the same change `ar` makes,
+/// without the integration's own state.
 fn statements(assumed: &Assumed, shell: Shell) -> Result<String> {
-    let mut out = String::new();
+    let mut change = EnvChange::new();
     for name in assumed.removed() {
-        out += &shell.assign(name, None)?;
-        out.push('\n');
+        change.push(Scope::Role, name, None);
     }
     for (name, value) in assumed.variables() {
-        out += &shell.export(name, &value)?;
-        out.push('\n');
+        change.push(Scope::Role, name, Some(&value));
     }
-    Ok(out)
+    change.render(shell)
 }

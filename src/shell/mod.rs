@@ -1,11 +1,14 @@
 //! Everything that knows shell syntax: the statements the binary prints for
 //! a shell to evaluate, and the init scripts.
 
+pub mod change;
 pub mod quote;
 pub mod scripts;
 
 use anyhow::{Result, bail};
 use clap::ValueEnum;
+
+pub use change::{EnvChange, Scope};
 
 /// The shells `init`, `completions` and `--format` know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
