@@ -1,6 +1,9 @@
 //! Assuming a role: the one path that exec, print, credential-process,
 //! console and the shell all take: config → role resolution → cache → STS
 //! (only on a miss) → credentials.
+//!
+//! Nothing here prints: warnings for the user go to the `warnings` the
+//! caller passes, which `cmd/` prints (also when the call fails).
 
 use std::env;
 use std::time::{Duration, SystemTime};
@@ -31,19 +34,20 @@ pub struct Assumed {
 }
 
 /// Loads the configuration for the working directory.
-pub fn load_config(args: &RoleOptions) -> Result<Config> {
-    config_in(&current_dir()?, args.config.as_deref())
+pub fn load_config(args: &RoleOptions, warnings: &mut Vec<String>) -> Result<Config> {
+    config_in(&current_dir(warnings)?, args.config.as_deref())
 }
 
 /// The working directory. One that was deleted is an empty path, with a
 /// warning: no project file applies there (see [`config_in`]).
-pub fn current_dir() -> Result<std::path::PathBuf> {
+pub fn current_dir(warnings: &mut Vec<String>) -> Result<std::path::PathBuf> {
     match env::current_dir() {
         Ok(dir) => Ok(dir),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            crate::warn(format_args!(
+            warnings.push(
                 "the working directory no longer exists; only ~/.aws/assume-role.yaml applies"
-            ));
+                    .to_owned(),
+            );
             Ok(std::path::PathBuf::new())
         }
         Err(e) => Err(e).context("cannot read the working directory"),
@@ -71,18 +75,26 @@ pub fn config_in(dir: &std::path::Path, explicit: Option<&std::path::Path>) -> R
 
 /// Resolves the role in `args` (or the configured `role`) and returns its
 /// credentials, from the cache when they are fresh.
-pub fn assume(args: &RoleOptions) -> Result<Assumed> {
-    assume_in(&current_dir()?, args)
+pub fn assume(args: &RoleOptions, warnings: &mut Vec<String>) -> Result<Assumed> {
+    assume_in(&current_dir(warnings)?, args, warnings)
 }
 
 /// As [`assume`], with the configuration that applies in `dir` (its
 /// warnings are dropped: callers that show them load it themselves).
-pub fn assume_in(dir: &std::path::Path, args: &RoleOptions) -> Result<Assumed> {
-    assume_with(config_in(dir, args.config.as_deref())?, args)
+pub fn assume_in(
+    dir: &std::path::Path,
+    args: &RoleOptions,
+    warnings: &mut Vec<String>,
+) -> Result<Assumed> {
+    assume_with(config_in(dir, args.config.as_deref())?, args, warnings)
 }
 
 /// As [`assume`], with `config` already loaded.
-pub fn assume_with(config: Config, args: &RoleOptions) -> Result<Assumed> {
+pub fn assume_with(
+    config: Config,
+    args: &RoleOptions,
+    warnings: &mut Vec<String>,
+) -> Result<Assumed> {
     let role = match (&args.role, &config.role) {
         (Some(role), _) => role.clone(),
         (None, Some((role, _))) => role.clone(),
@@ -94,7 +106,7 @@ pub fn assume_with(config: Config, args: &RoleOptions) -> Result<Assumed> {
         }
     };
     let target = resolve::resolve(&role, args, &config)?;
-    let credentials = obtain(&target, &config, args)?;
+    let credentials = obtain(&target, &config, args, warnings)?;
     let profile = target
         .profile_name
         .clone()
@@ -146,12 +158,31 @@ pub fn refresh_margin(config: &Config, duration: Duration) -> Duration {
     config.refresh_before_expiry().min(duration / 2)
 }
 
-fn obtain(target: &Target, config: &Config, args: &RoleOptions) -> Result<Credentials> {
+fn obtain(
+    target: &Target,
+    config: &Config,
+    args: &RoleOptions,
+    warnings: &mut Vec<String>,
+) -> Result<Credentials> {
     // Who the base identity is, from the files alone: a cache hit runs no
     // credential_process and reads no SSO token.
     let base = base::find(target.options.source_profile.as_deref())?;
-    let identity = base.cache_id();
     let cache = Cache::open()?;
+    let obtained = obtain_with(&cache, &base, target, config, args, warnings);
+    warnings.extend(cache.take_warnings());
+    obtained
+}
+
+/// [`obtain`], with the cache open.
+fn obtain_with(
+    cache: &Cache,
+    base: &base::Base,
+    target: &Target,
+    config: &Config,
+    args: &RoleOptions,
+    warnings: &mut Vec<String>,
+) -> Result<Credentials> {
+    let identity = base.cache_id();
     let duration = target.duration().as_secs().to_string();
     let key = Key::new(&[
         &identity,
@@ -189,9 +220,9 @@ fn obtain(target: &Target, config: &Config, args: &RoleOptions) -> Result<Creden
         Ok(text) => parse_duration(&text).map_err(|e| anyhow!("ASSUME_ROLE_TIMEOUT: {e}"))?,
         Err(_) => DEFAULT_TIMEOUT,
     };
-    let aws = Aws::connect(&base, timeout)?;
+    let aws = Aws::connect(base, timeout)?;
     let identity_key = Key::new(&[&identity]);
-    let mut who = remembered_identity(&cache, &identity_key, &aws)?;
+    let mut who = remembered_identity(cache, &identity_key, &aws)?;
     let session = target
         .options
         .role_session_name
@@ -200,7 +231,7 @@ fn obtain(target: &Target, config: &Config, args: &RoleOptions) -> Result<Creden
         .unwrap_or_else(|| who.session_name.clone());
     let learned = (who.mfa.get(&target.role_arn).cloned(), who.device.clone());
     let sessions = MfaSessions {
-        cache: &cache,
+        cache,
         identity: &identity,
         duration: session_duration,
     };
@@ -231,17 +262,12 @@ fn obtain(target: &Target, config: &Config, args: &RoleOptions) -> Result<Creden
                 ("aws_secret_access_key", c.secret_access_key.as_str()),
                 ("aws_session_token", c.session_token.as_str()),
             ];
-            let mut warnings = Vec::new();
-            let update = aws_files::prepare_credentials(
+            aws_files::prepare_credentials(
                 profile,
                 &pairs,
                 &cache.credentials_file_lock(),
-                &mut warnings,
-            );
-            for warning in warnings {
-                crate::warn(format_args!("{warning}"));
-            }
-            update?
+                warnings,
+            )?
         }
         None => None,
     };

@@ -25,7 +25,7 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 const CHAINED_LIMIT: Duration = Duration::from_secs(3600);
 
 pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
-    let dir = assume::current_dir()?;
+    let dir = super::warned(assume::current_dir)?;
     // `--role`, or the `role:` of an explicit `--config` (trusted as the
     // user's own), else the role active in the calling shell (`ar
     // --console`), else the one the directory's trusted assume-role.yaml
@@ -45,7 +45,7 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
             }
         }
     };
-    let assumed = assume::assume_in(&dir, &role_args)?;
+    let assumed = super::warned(|w| assume::assume_in(&dir, &role_args, w))?;
 
     let partition = Partition::of_arn(&assumed.target.role_arn)?;
     let region = assumed.target.options.region.clone().or_else(env_region);

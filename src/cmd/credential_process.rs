@@ -10,9 +10,9 @@ use crate::cli::RoleOptions;
 use crate::util::time::rfc3339;
 
 pub fn run(args: &RoleOptions) -> Result<ExitCode> {
-    let config = assume::load_config(args)?;
+    let config = super::warned(|w| assume::load_config(args, w))?;
     super::print_warnings(&config.warnings);
-    let assumed = assume::assume_with(config, args)?;
+    let assumed = super::warned(|w| assume::assume_with(config, args, w))?;
     let c = &assumed.credentials;
     let json = serde_json::json!({
         "Version": 1,

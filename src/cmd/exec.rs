@@ -17,9 +17,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     if args.serve && args.command.is_empty() {
         return Err(Usage("--serve needs a command to serve credentials to".into()).into());
     }
-    let config = assume::load_config(&args.role)?;
+    let config = super::warned(|w| assume::load_config(&args.role, w))?;
     super::print_warnings(&config.warnings);
-    let assumed = assume::assume_with(config, &args.role)?;
+    let assumed = super::warned(|w| assume::assume_with(config, &args.role, w))?;
     if args.command.is_empty() {
         print(&assumed, args.format)?;
         return Ok(ExitCode::SUCCESS);
@@ -74,7 +74,7 @@ fn refresher(assumed: Assumed, args: &RoleOptions) -> Box<serve::Provider> {
         ..args.clone()
     };
     let refresh = move || {
-        let new = assume::assume(&args)
+        let new = super::warned(|w| assume::assume(&args, w))
             .context("cannot refresh the credentials served to the command")?;
         if new.target.role_arn != role_arn {
             bail!(
@@ -89,13 +89,13 @@ fn refresher(assumed: Assumed, args: &RoleOptions) -> Box<serve::Provider> {
         assumed.credentials,
         margin,
         Box::new(refresh),
-        Box::new(crate::report),
+        Box::new(super::report),
     )
 }
 
 fn cannot_run(program: &std::ffi::OsStr, err: &io::Error) -> ExitCode {
     let name = program.to_string_lossy();
-    crate::report(&anyhow::anyhow!("cannot run `{name}`: {err}"));
+    super::report(&anyhow::anyhow!("cannot run `{name}`: {err}"));
     ExitCode::from(match err.kind() {
         io::ErrorKind::NotFound => 127,
         _ => 126,

@@ -9,7 +9,9 @@ use anyhow::Result;
 use crate::store::cache::Cache;
 
 pub fn run() -> Result<ExitCode> {
-    let forgotten = Cache::open()?.forget()?;
+    let cache = Cache::open()?;
+    super::print_warnings(&cache.take_warnings());
+    let forgotten = cache.forget()?;
     let mut out = String::new();
     for serial in &forgotten.mfa_sessions {
         out += &format!("removed the MFA session of {serial}\n");

@@ -28,13 +28,18 @@ pub fn run(args: &ConfigArgs) -> Result<ExitCode> {
 /// and cached roles (short names under `role_prefix`, else full ARNs).
 /// Never the network. Also the config's warnings, for the caller to show.
 pub fn known_roles(args: &ConfigArgs) -> Result<(BTreeSet<String>, Vec<String>)> {
-    let config = assume::load_config(&RoleOptions {
-        config: args.config.clone(),
-        ..RoleOptions::default()
-    })?;
+    let mut warnings = Vec::new();
+    let config = assume::load_config(
+        &RoleOptions {
+            config: args.config.clone(),
+            ..RoleOptions::default()
+        },
+        &mut warnings,
+    )?;
     let mut names: BTreeSet<String> = config.roles.iter().cloned().collect();
     names.extend(aws_files::config_profiles_with("role_arn")?);
     if let Ok(cache) = Cache::open() {
+        warnings.extend(cache.take_warnings());
         for role_arn in cache.role_arns() {
             let short = config
                 .role_prefix
@@ -56,5 +61,6 @@ pub fn known_roles(args: &ConfigArgs) -> Result<(BTreeSet<String>, Vec<String>)>
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "_+=,.@/:-".contains(c))
     });
-    Ok((names, config.warnings))
+    warnings.extend(config.warnings);
+    Ok((names, warnings))
 }

@@ -29,7 +29,7 @@ pub fn run(args: &StatusArgs) -> Result<ExitCode> {
         .ok()
         .and_then(|t| rfc3339::parse(&t));
     let left = expiry.map(|e| e.duration_since(SystemTime::now()).unwrap_or_default());
-    let config = assume::load_config(&RoleOptions::default())?;
+    let config = super::warned(|w| assume::load_config(&RoleOptions::default(), w))?;
     // The identity roles are assumed from: the user's own, not the role's
     // that is active (read above, before the environment is set back).
     crate::aws::base_env::prepare();
@@ -63,7 +63,10 @@ pub fn run(args: &StatusArgs) -> Result<ExitCode> {
         .map(|d| d.join("assume-role"))
         .filter(|d| d.is_dir())
         .and_then(|d| Cache::open_at(d).ok())
-        .map(|cache| cache.mfa_sessions())
+        .map(|cache| {
+            super::print_warnings(&cache.take_warnings());
+            cache.mfa_sessions()
+        })
         .unwrap_or_default()
         .into_iter()
         .map(|s| {

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
 
+use super::info;
 use crate::cli::TrustArgs;
 use crate::config::{self, FILE_NAME};
-use crate::info;
 use crate::store::trust;
 
 pub fn allow(args: &TrustArgs) -> Result<ExitCode> {
@@ -20,14 +20,14 @@ pub fn allow(args: &TrustArgs) -> Result<ExitCode> {
         Ok(None) => bail!("{} does not exist", file.display()),
         Err(why) => bail!("{} {why}, so it cannot be allowed", file.display()),
     };
-    trust::allow(&file, &content)?;
+    super::warned(|w| trust::allow(&file, &content, w))?;
     info(format_args!("trusted {}", file.display()));
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn deny(args: &TrustArgs) -> Result<ExitCode> {
     let file = find(args.path.as_deref())?;
-    trust::deny(&file)?;
+    super::warned(|w| trust::deny(&file, w))?;
     info(format_args!("blocked {}", file.display()));
     Ok(ExitCode::SUCCESS)
 }

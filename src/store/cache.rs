@@ -24,7 +24,6 @@ use sha2::{Digest, Sha256};
 use crate::util::Credentials;
 use crate::util::fs::{Pending, euid, lock, write_atomic};
 use crate::util::time::rfc3339;
-use crate::warn;
 
 /// What is remembered about a base identity.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
@@ -75,6 +74,8 @@ pub struct Cache {
     dir: PathBuf,
     /// Problems already reported, so that a re-read does not warn twice.
     warned: RefCell<Vec<PathBuf>>,
+    /// Warnings for the user, not yet taken (see [`Cache::take_warnings`]).
+    warnings: RefCell<Vec<String>>,
 }
 
 /// Identifies one cache entry; `text` is stored in the entry, so a file that
@@ -95,7 +96,8 @@ impl Key {
 
 impl Cache {
     /// Opens (creating it 0700) the cache folder; a folder that others can
-    /// read is tightened, with a warning.
+    /// read is tightened, with a warning. The cache keeps its warnings
+    /// (this one, and entries it had to ignore) for the caller to take.
     pub fn open() -> Result<Cache> {
         let base = dirs::cache_dir()
             .context("cannot find the user cache folder (set HOME or XDG_CACHE_HOME)")?;
@@ -104,10 +106,11 @@ impl Cache {
     }
 
     pub fn open_at(dir: PathBuf) -> Result<Cache> {
+        let mut warnings = Vec::new();
         match fs::symlink_metadata(&dir) {
             Ok(meta) if !meta.is_dir() => bail!("cache folder {} is not a folder", dir.display()),
             Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
-                warn(format_args!(
+                warnings.push(format!(
                     "cache folder {} was readable by others; setting it to 0700",
                     dir.display()
                 ));
@@ -124,7 +127,13 @@ impl Cache {
         Ok(Cache {
             dir,
             warned: RefCell::default(),
+            warnings: RefCell::new(warnings),
         })
+    }
+
+    /// The warnings gathered since the last call, oldest first.
+    pub fn take_warnings(&self) -> Vec<String> {
+        self.warnings.take()
     }
 
     pub fn dir(&self) -> &Path {
@@ -321,18 +330,13 @@ impl Cache {
         let mut warned = self.warned.borrow_mut();
         if !warned.iter().any(|p| p == path) {
             warned.push(path.to_path_buf());
-            warn(format_args!("{message}"));
+            self.warnings.borrow_mut().push(message.to_owned());
         }
     }
 
     /// Takes the cross-process lock of `key`, waiting for it.
     pub fn lock(&self, key: &Key) -> Result<File> {
-        let mut warnings = Vec::new();
-        let file = lock(&self.path(key, "lock"), &mut warnings);
-        for warning in warnings {
-            warn(format_args!("{warning}"));
-        }
-        file
+        lock(&self.path(key, "lock"), &mut self.warnings.borrow_mut())
     }
 
     /// The lock file that guards ~/.aws/credentials.

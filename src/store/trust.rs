@@ -57,16 +57,11 @@ fn load(path: &Path) -> Result<Store> {
 }
 
 /// Changes the store under its lock: read, change, replace atomically.
-fn update(change: impl FnOnce(&mut Store)) -> Result<()> {
+fn update(change: impl FnOnce(&mut Store), warnings: &mut Vec<String>) -> Result<()> {
     let path = store_path()?;
     let dir = path.parent().expect("the store is in a folder");
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut warnings = Vec::new();
-    let _lock = crate::util::fs::lock(&dir.join("trust.lock"), &mut warnings);
-    for warning in warnings {
-        crate::warn(format_args!("{warning}"));
-    }
-    let _lock = _lock?;
+    let _lock = crate::util::fs::lock(&dir.join("trust.lock"), warnings)?;
     let mut store = load(&path)?;
     change(&mut store);
     write_atomic(&path, &serde_json::to_vec_pretty(&store)?, 0o600)
@@ -151,21 +146,28 @@ pub fn state(file: &Path, content: &[u8]) -> Result<Trust> {
     Checker::new().state(file, content)
 }
 
-/// Trusts `file` with `content`, as it was read.
-pub fn allow(file: &Path, content: &[u8]) -> Result<()> {
+/// Trusts `file` with `content`, as it was read (a lock file replaced on
+/// the way is said in `warnings`).
+pub fn allow(file: &Path, content: &[u8], warnings: &mut Vec<String>) -> Result<()> {
     let file = real(file)?;
     let hash = digest(content);
-    update(|store| {
-        store.denied.remove(&file);
-        store.allowed.insert(file, hash);
-    })
+    update(
+        |store| {
+            store.denied.remove(&file);
+            store.allowed.insert(file, hash);
+        },
+        warnings,
+    )
 }
 
 /// Blocks `file`, whatever its content.
-pub fn deny(file: &Path) -> Result<()> {
+pub fn deny(file: &Path, warnings: &mut Vec<String>) -> Result<()> {
     let file = real(file)?;
-    update(|store| {
-        store.allowed.remove(&file);
-        store.denied.insert(file, String::new());
-    })
+    update(
+        |store| {
+            store.allowed.remove(&file);
+            store.denied.insert(file, String::new());
+        },
+        warnings,
+    )
 }

@@ -23,7 +23,7 @@ pub struct Wanted {
 /// warning is printed here, once per call.
 pub fn directory_role(dir: &Path) -> Result<Option<(Wanted, Config)>> {
     let sources = config::read_sources(dir, None)?;
-    crate::cmd::print_warnings(&sources.warnings);
+    super::super::print_warnings(&sources.warnings);
     if sources
         .skipped
         .iter()
@@ -32,7 +32,7 @@ pub fn directory_role(dir: &Path) -> Result<Option<(Wanted, Config)>> {
         return Ok(None);
     }
     let config = Config::from_sources(&sources.files)?;
-    crate::cmd::print_warnings(&config.warnings);
+    super::super::print_warnings(&config.warnings);
     let Some((role, file)) = config.role.clone() else {
         return Ok(None);
     };

@@ -34,11 +34,11 @@ use self::state::{STATE_VAR, State};
 use self::switch::{restore, switch_to};
 pub use self::trust_mark::trust_changed;
 use self::trust_mark::{mark_change, trust_mark};
+use super::{print_warnings, report, warn, warned};
 use crate::assume;
 use crate::aws::base_env::{self, Saved};
 use crate::cli::{RoleOptions, ShellAction, ShellHookArgs};
 use crate::shell::{EnvChange, Shell};
-use crate::{report, warn};
 
 pub fn run(args: ShellHookArgs) -> Result<ExitCode> {
     // The shell's environment before anything is set aside: what a first
@@ -58,12 +58,10 @@ pub fn run(args: ShellHookArgs) -> Result<ExitCode> {
             let current = current?;
             let mut role_args = switch.role;
             role_args.role = Some(switch.name.clone());
-            let dir = assume::current_dir()?;
+            let dir = warned(assume::current_dir)?;
             let config = assume::config_in(&dir, role_args.config.as_deref())?;
-            for warning in &config.warnings {
-                warn(format_args!("{warning}"));
-            }
-            let assumed = assume::assume_with(config, &role_args)?;
+            print_warnings(&config.warnings);
+            let assumed = warned(|w| assume::assume_with(config, &role_args, w))?;
             let state = State {
                 role: switch.name,
                 role_arn: None,
@@ -142,7 +140,7 @@ fn hook(
     state: Option<&State>,
     expiry: Option<&str>,
 ) -> Result<EnvChange> {
-    let dir = assume::current_dir()?;
+    let dir = warned(assume::current_dir)?;
     // A manual `ar` wins over the directory until `ar -u`.
     let manual = matches!(state, Some(State { file: None, .. }));
     let wanted = if manual {
@@ -200,8 +198,8 @@ fn hook(
         }
     }
     let assumed = match wanted_config.take().filter(|_| next.file.is_some()) {
-        Some(config) => assume::assume_with(config, &next.role_args())?,
-        None => assume::assume_in(&next.dir, &next.role_args())?,
+        Some(config) => warned(|w| assume::assume_with(config, &next.role_args(), w))?,
+        None => warned(|w| assume::assume_in(&next.dir, &next.role_args(), w))?,
     };
     let base = base(&current)?;
     switch_to(shell, &assumed, &base, &next, refresh.then_some(&current))
