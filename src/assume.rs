@@ -16,7 +16,7 @@ use crate::aws::sts::{AssumeError, AssumeRequest, Aws};
 use crate::cli::RoleOptions;
 use crate::config::Config;
 use crate::resolve::{self, Target};
-use crate::store::aws_files;
+use crate::store::aws_files::{self, AwsFile};
 use crate::store::cache::{Cache, Identity, Key};
 use crate::util::Credentials;
 use crate::util::Usage;
@@ -356,8 +356,8 @@ fn long_term_keys(source_profile: Option<&str>) -> Result<bool> {
         .or_else(|| set("AWS_PROFILE"))
         .or_else(|| set("AWS_DEFAULT_PROFILE"))
         .unwrap_or_else(|| "default".to_owned());
-    let config = aws_files::config_profiles()?;
-    let config = config.get(&profile);
+    let config = aws_files::profile_in(&aws_files::config_text()?, AwsFile::Config, &profile);
+    let config = config.as_ref();
     let elsewhere = [
         "role_arn",
         "credential_process",
@@ -368,8 +368,12 @@ fn long_term_keys(source_profile: Option<&str>) -> Result<bool> {
     if config.is_some_and(|p| elsewhere.iter().any(|k| p.contains_key(*k))) {
         return Ok(false);
     }
-    let credentials = aws_files::credentials_profiles()?;
-    let keys = credentials.get(&profile).or(config);
+    let credentials = aws_files::profile_in(
+        &aws_files::credentials_text()?,
+        AwsFile::Credentials,
+        &profile,
+    );
+    let keys = credentials.as_ref().or(config);
     Ok(keys.is_some_and(|p| {
         p.get("aws_access_key_id")
             .is_some_and(|key| !temporary(key, p.get("aws_session_token")))

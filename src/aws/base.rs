@@ -8,12 +8,15 @@
 //! source profile static keys win; a profile's own credentials are, in this
 //! order, `credential_source`, web identity, SSO, `credential_process`, keys.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::env;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Result;
 
-use crate::store::aws_files::{self, Profile};
+use crate::store::aws_files::{self, AwsFile, Profile};
 
 /// The base identity: a profile (or the environment) and what it holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -260,28 +263,49 @@ impl Base {
     }
 }
 
-/// ~/.aws/config and ~/.aws/credentials, read once.
+/// ~/.aws/config and ~/.aws/credentials, read once; only the profiles the
+/// lookup needs are parsed (a credentials file of thousands of sections
+/// costs a glance at their headers), each once.
 struct Files {
-    config: std::collections::HashMap<String, Profile>,
-    credentials: std::collections::HashMap<String, Profile>,
+    config: Arc<str>,
+    credentials: Arc<str>,
+    parsed: RefCell<HashMap<(AwsFile, String), Option<Profile>>>,
 }
 
 impl Files {
     fn read() -> Result<Files> {
-        Ok(Files {
-            config: aws_files::config_profiles()?,
-            credentials: aws_files::credentials_profiles()?,
-        })
+        Ok(Files::from_texts(
+            aws_files::config_text()?,
+            aws_files::credentials_text()?,
+        ))
+    }
+
+    fn from_texts(config: Arc<str>, credentials: Arc<str>) -> Files {
+        Files {
+            config,
+            credentials,
+            parsed: RefCell::default(),
+        }
+    }
+
+    /// A key of profile `name` in `file`.
+    fn key_in(&self, file: AwsFile, name: &str, key: &str) -> Option<String> {
+        let mut parsed = self.parsed.borrow_mut();
+        let profile = parsed.entry((file, name.to_owned())).or_insert_with(|| {
+            let text = match file {
+                AwsFile::Config => &self.config,
+                AwsFile::Credentials => &self.credentials,
+            };
+            aws_files::profile_in(text, file, name)
+        });
+        profile.as_ref().and_then(|p| p.get(key)).cloned()
     }
 
     /// A key of `profile`: the credentials file wins over the config file.
     fn get(&self, profile: &str, key: &str) -> Option<String> {
-        self.credentials
-            .get(profile)
-            .and_then(|p| p.get(key))
-            .or_else(|| self.config.get(profile).and_then(|p| p.get(key)))
+        self.key_in(AwsFile::Credentials, profile, key)
+            .or_else(|| self.key_in(AwsFile::Config, profile, key))
             .filter(|v| !v.is_empty())
-            .cloned()
     }
 
     fn profile(&self, name: &str) -> Base {
@@ -360,8 +384,8 @@ impl Files {
         let session = self.get(name, "sso_session");
         let (start_url, region) = match &session {
             Some(session) => {
-                let section = self.config.get(&format!("sso-session {session}"));
-                let get = |key: &str| section.and_then(|s| s.get(key)).cloned();
+                let section = format!("sso-session {session}");
+                let get = |key: &str| self.key_in(AwsFile::Config, &section, key);
                 (get("sso_start_url"), get("sso_region"))
             }
             None => (
@@ -391,25 +415,7 @@ mod tests {
     use super::*;
 
     fn files(config: &str, credentials: &str) -> Files {
-        let parse = |text: &str| -> std::collections::HashMap<String, Profile> {
-            let ini = ini::Ini::load_from_str(text).unwrap();
-            ini.iter()
-                .filter_map(|(s, props)| {
-                    let name = s?.strip_prefix("profile ").unwrap_or(s?).to_owned();
-                    Some((
-                        name,
-                        props
-                            .iter()
-                            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                            .collect(),
-                    ))
-                })
-                .collect()
-        };
-        Files {
-            config: parse(config),
-            credentials: parse(credentials),
-        }
+        Files::from_texts(Arc::from(config), Arc::from(credentials))
     }
 
     const SSO: &str = "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n\

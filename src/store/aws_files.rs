@@ -47,10 +47,19 @@ pub fn credentials_path() -> PathBuf {
 
 /// The profiles of ~/.aws/config by name (`[profile X]` → X, `[default]`).
 pub fn config_profiles() -> Result<HashMap<String, Profile>> {
-    let text = read_text(&config_path())?;
+    Ok(profiles_in(&read_text(&config_path())?, AwsFile::Config))
+}
+
+/// Every profile of an AWS file's `text`, by name: the sections of one name
+/// merged in file order, a key's first value winning.
+pub fn profiles_in(text: &str, file: AwsFile) -> HashMap<String, Profile> {
     let mut profiles: HashMap<String, Profile> = HashMap::new();
-    walk(&text, Want::ALL, |section, key, value| {
-        if let Some(name) = section.map(profile_name) {
+    walk(text, Want::ALL, |section, key, value| {
+        let name = match file {
+            AwsFile::Config => section.map(profile_name),
+            AwsFile::Credentials => section,
+        };
+        if let Some(name) = name {
             profiles
                 .entry(name.to_owned())
                 .or_default()
@@ -59,7 +68,7 @@ pub fn config_profiles() -> Result<HashMap<String, Profile>> {
         }
         ControlFlow::Continue(())
     });
-    Ok(profiles)
+    profiles
 }
 
 /// One profile of ~/.aws/config, read without building the others.
@@ -116,21 +125,75 @@ fn profile_name(section: &str) -> &str {
         .unwrap_or(section)
 }
 
-/// The sections of ~/.aws/credentials by name.
-pub fn credentials_profiles() -> Result<HashMap<String, Profile>> {
-    let text = read_text(&credentials_path())?;
-    let mut profiles: HashMap<String, Profile> = HashMap::new();
-    walk(&text, Want::ALL, |section, key, value| {
-        if let Some(section) = section {
-            profiles
-                .entry(section.to_owned())
-                .or_default()
+/// The two AWS files, whose section names differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AwsFile {
+    /// `[profile X]` (or `[X]`, as `[default]`) names profile X.
+    Config,
+    /// `[X]` names profile X.
+    Credentials,
+}
+
+/// The text of ~/.aws/config (see [`config_path`]); a missing file is empty.
+pub fn config_text() -> Result<Arc<str>> {
+    read_text(&config_path())
+}
+
+/// The text of ~/.aws/credentials (see [`credentials_path`]).
+pub fn credentials_text() -> Result<Arc<str>> {
+    read_text(&credentials_path())
+}
+
+/// Profile `name` of an AWS file's `text`, as [`profiles_in`] would hold
+/// it: every section of that name merged in file order (a key's first
+/// value wins); `None` without a key. Only the sections of that name are
+/// walked; the others cost a glance at their header lines.
+pub fn profile_in(text: &str, file: AwsFile, name: &str) -> Option<Profile> {
+    let named = |section: &str| match file {
+        AwsFile::Config => profile_name(section) == name,
+        AwsFile::Credentials => section == name,
+    };
+    let mut found: Option<Profile> = None;
+    for section in sections(text, named) {
+        walk(section, Want::ALL, |_, key, value| {
+            found
+                .get_or_insert_default()
                 .entry(key.to_owned())
                 .or_insert_with(|| value.into_owned());
+            ControlFlow::Continue(())
+        });
+    }
+    found
+}
+
+/// The sections of an INI text whose names (as [`walk`] reads them) `named`
+/// accepts, each from its header line up to the next header.
+fn sections(text: &str, named: impl Fn(&str) -> bool) -> Vec<&str> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut found = Vec::new();
+    let mut open: Option<usize> = None;
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_start();
+        if body.starts_with('[') {
+            if let Some(start) = open.take() {
+                found.push(&text[start..at]);
+            }
+            let name = body
+                .trim_end()
+                .strip_prefix('[')
+                .and_then(|t| t.strip_suffix(']'))
+                .map(str::trim);
+            if name.is_some_and(&named) {
+                open = Some(at);
+            }
         }
-        ControlFlow::Continue(())
-    });
-    Ok(profiles)
+        at += line.len();
+    }
+    if let Some(start) = open {
+        found.push(&text[start..]);
+    }
+    found
 }
 
 /// `key` of `[profile]` in the credentials file, found without reading the
@@ -695,6 +758,39 @@ mod tests {
         );
         assert_eq!(mark(&marked, "a"), marked);
         assert_eq!(mark("[a]", "a"), format!("[a]\n{MARKER}\n"));
+    }
+
+    #[test]
+    fn one_profile_reads_as_the_whole_file_does() {
+        let texts = [
+            "\u{feff}[default]\nregion = a\n[profile default]\nregion = b\noutput = json\n",
+            "k = top\n[profile  x ]\nk = 1\n  [ x ]\nk = 2\nj = 3\n[profile x]\nj = 4\n",
+            "[x\n[x]\ns3 =\n  max = 2\n\n  more = 3\n# c\n[y]\r\nk: v\r\n[x]\nk = last",
+            "[sso-session corp]\nsso_start_url = u\n[profile p]\n[profile q]\nk = v\n[]\nk = e\n",
+            "",
+        ];
+        let names = [
+            "default",
+            "x",
+            "y",
+            "p",
+            "q",
+            "sso-session corp",
+            "",
+            "none",
+        ];
+        for text in texts {
+            for file in [AwsFile::Config, AwsFile::Credentials] {
+                let all = profiles_in(text, file);
+                for name in names {
+                    assert_eq!(
+                        profile_in(text, file, name).as_ref(),
+                        all.get(name),
+                        "{file:?} {name:?} in {text:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
