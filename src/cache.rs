@@ -71,7 +71,7 @@ pub struct Identity {
 struct Entry {
     key: String,
     role_arn: String,
-    #[serde(with = "rfc3339")]
+    #[serde(with = "rfc3339::precise")]
     obtained: SystemTime,
     credentials: Credentials,
 }
@@ -473,6 +473,22 @@ pub mod rfc3339 {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
         let text = String::deserialize(d)?;
         parse(&text).ok_or_else(|| serde::de::Error::custom("bad timestamp"))
+    }
+
+    /// To the nanosecond, for a time compared with the clock
+    /// ([`Cache::credentials_since`](super::Cache::credentials_since)): to
+    /// the second, a refresh finished in the second a waiter started would
+    /// look older than the waiter.
+    pub mod precise {
+        use std::time::SystemTime;
+
+        use serde::Serializer;
+
+        pub use super::deserialize;
+
+        pub fn serialize<S: Serializer>(time: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(&humantime::format_rfc3339_nanos(*time).to_string())
+        }
     }
 }
 
