@@ -1114,3 +1114,31 @@ fn concurrent_force_refreshes_make_one_assume_role() {
     assert_ne!(keys[0], cold, "the keys to replace were handed out again");
     assert_eq!(sts.count("AssumeRole"), 2, "one cold call, one refresh");
 }
+
+/// A cache entry that exists but cannot be read as ours (here a link to a
+/// copy of itself, which is never followed) is a miss with one warning
+/// naming it, and is replaced by an entry of ours.
+#[test]
+fn a_cache_entry_that_cannot_be_read_is_a_miss_with_one_warning() {
+    let (_, env) = prefixed("cache-entry-link");
+    let planted = key_for(&env, "admin", &[]);
+    let entry = cache_files(&env, ".creds.json").remove(0);
+    let copy = env.root().join("planted.creds.json");
+    fs::rename(&entry, &copy).unwrap();
+    std::os::unix::fs::symlink(&copy, &entry).unwrap();
+
+    let output = ar(&env, &["--role", "admin"]);
+    assert_ok(&output);
+    let err = stderr(&output);
+    assert_eq!(err.lines().count(), 1, "{}", describe(&output));
+    assert!(
+        err.starts_with("assume-role: warning: ")
+            && err.contains(&entry.display().to_string())
+            && err.contains("symlink"),
+        "{err}"
+    );
+    let fresh = get(&parse_vars::<Vars>(&stdout(&output)), "AWS_ACCESS_KEY_ID").to_owned();
+    assert_ne!(fresh, planted, "the entry behind the link was used");
+    assert!(!fs::symlink_metadata(&entry).unwrap().is_symlink());
+    assert_eq!(key_for(&env, "admin", &[]), fresh);
+}
