@@ -913,3 +913,33 @@ fn a_corrupt_mfa_session_is_a_miss() {
     );
     assert_eq!(mfa.counts(), (2, 2, 2));
 }
+
+// ------------------------------------------------- found by cargo-mutants
+
+/// An AssumeRole error that is no denial (here STS refusing a 60 s session
+/// as a ValidationError) is one line with STS's words: no MFA device is
+/// looked for, no MFA session opened or replaced, no code spent on it.
+#[test]
+fn an_error_that_is_no_denial_asks_nothing_of_mfa() {
+    // Not configured: the role is not known to need MFA.
+    let mfa = setup("mfa-not-denied", false);
+    let line = failure_line(&mfa.run(&["--duration", "60s", "--mfa-token", GOOD]), 1);
+    assert!(
+        line.contains("ValidationError") && line.contains(ADMIN),
+        "{line}"
+    );
+    assert!(!line.contains("MFA"), "{line}");
+    assert_eq!(mfa.sts.count("GetSessionToken"), 0, "{line}");
+    assert_eq!(mfa.assume_roles(), 1, "{line}");
+
+    // Configured: one MFA session signs the call, and is not replaced.
+    let mfa = setup("mfa-not-denied-session", true);
+    let line = failure_line(&mfa.run(&["--duration", "60s", "--mfa-token", GOOD]), 1);
+    assert!(
+        line.contains("ValidationError") && line.contains(ADMIN),
+        "{line}"
+    );
+    assert!(!line.contains("new MFA session"), "{line}");
+    assert_eq!(mfa.sts.count("GetSessionToken"), 1, "{line}");
+    assert_eq!(mfa.assume_roles(), 1, "{line}");
+}
