@@ -672,3 +672,46 @@ fn container_credentials_are_a_base_when_nothing_else_is_configured() {
     );
     assert!(served.load(std::sync::atomic::Ordering::SeqCst) >= 1);
 }
+
+/// The same refusal knows this program by both its names: `assume-role`
+/// (as on PATH) while it runs under another, and the name it runs under.
+/// Each profile's credential_process would succeed if run (it names a
+/// source profile with keys), so only the check stops it.
+#[test]
+fn a_credential_process_that_runs_assume_role_by_either_name_is_refused() {
+    use std::os::unix::fs::symlink;
+    let user = moto().create_user("via-either-name");
+    let env = TestEnv::new().endpoint(&moto().endpoint());
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_assume-role"));
+    let dir = env.root().join("bin");
+    std::fs::create_dir(&dir).unwrap();
+    let other_name = dir.join("ar-copy");
+    std::fs::hard_link(&bin, &other_name)
+        .or_else(|_| std::fs::copy(&bin, &other_name).map(drop))
+        .unwrap();
+    symlink(&bin, dir.join("assume-role")).unwrap();
+    env.write("home/.aws/credentials", &user.credentials_section("keys"));
+    let then = format!("credential-process --role {ADMIN} --source-profile keys");
+    env.write(
+        "home/.aws/config",
+        &format!(
+            "[profile by-name]\ncredential_process = assume-role {then}\n\
+             [profile by-path]\ncredential_process = {} {then}\n",
+            other_name.display()
+        ),
+    );
+    let path = format!("{}:{}", dir.display(), venv_path());
+    for profile in ["by-name", "by-path"] {
+        let mut cmd = env.command(&other_name);
+        cmd.env("PATH", &path)
+            .env("AWS_PROFILE", profile)
+            .args(["--role", ADMIN]);
+        let line = failure_line(&run(&mut cmd), 1);
+        assert!(
+            line.contains(&format!(
+                "profile {profile} gets its credentials from assume-role itself"
+            )),
+            "{line}"
+        );
+    }
+}
