@@ -1041,3 +1041,104 @@ fn a_cache_folder_that_is_a_link_is_refused() {
         "written through the link"
     );
 }
+
+// ------------------------------------------------- found by cargo-mutants
+
+/// Waits until `waiters` processes are blocked on the flock of `path`
+/// (the `->` lines of /proc/locks for its inode).
+fn wait_for_lock_waiters(path: &Path, waiters: usize) {
+    use std::os::unix::fs::MetadataExt;
+    let inode = format!(":{}", fs::metadata(path).unwrap().ino());
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let locks = fs::read_to_string("/proc/locks")
+            .unwrap_or_else(|e| panic!("cannot read /proc/locks (is /proc mounted?): {e}"));
+        let blocked = locks
+            .lines()
+            .filter(|line| line.contains("->"))
+            .filter(|line| line.split_whitespace().any(|f| f.ends_with(&inode)))
+            .count();
+        if blocked >= waiters {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{blocked} of {waiters} processes wait on {} after 60 s:\n{locks}",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Concurrent `--force-refresh` calls for one role make one AssumeRole:
+/// a caller that waited on the entry's lock while another refreshed takes
+/// the keys obtained after it started (`Cache::credentials_since`), never
+/// the keys it was asked to replace. The test holds the entry's lock until
+/// every caller waits on it, so none can start after the refresh and
+/// rightly make its own.
+#[test]
+fn concurrent_force_refreshes_make_one_assume_role() {
+    const CALLERS: usize = 4;
+    let (sts, env) = short_lived("cache-force-concurrent", 3600, "");
+    let cold = key_for(&env, "admin", &[]);
+    assert_eq!(sts.count("AssumeRole"), 1);
+    let entry = cache_files(&env, ".creds.json").remove(0);
+    let lock = PathBuf::from(entry.to_string_lossy().replace(".creds.json", ".lock"));
+    let held = fs::File::options().write(true).open(&lock).unwrap();
+    held.lock().unwrap();
+    let children: Vec<_> = (0..CALLERS)
+        .map(|_| {
+            env.cmd()
+                .args(["--role", "admin", "--force-refresh"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    wait_for_lock_waiters(&lock, CALLERS);
+    drop(held);
+    let keys: Vec<String> = children
+        .into_iter()
+        .map(|child| {
+            let output = child.wait_with_output().unwrap();
+            assert_ok(&output);
+            get(&parse_vars::<Vars>(&stdout(&output)), "AWS_ACCESS_KEY_ID").to_owned()
+        })
+        .collect();
+    assert!(
+        keys.iter().all(|k| *k == keys[0]),
+        "each caller got its own keys: {keys:?}"
+    );
+    assert_ne!(keys[0], cold, "the keys to replace were handed out again");
+    assert_eq!(sts.count("AssumeRole"), 2, "one cold call, one refresh");
+}
+
+/// A cache entry that exists but cannot be read as ours (here a link to a
+/// copy of itself, which is never followed) is a miss with one warning
+/// naming it, and is replaced by an entry of ours.
+#[test]
+fn a_cache_entry_that_cannot_be_read_is_a_miss_with_one_warning() {
+    let (_, env) = prefixed("cache-entry-link");
+    let planted = key_for(&env, "admin", &[]);
+    let entry = cache_files(&env, ".creds.json").remove(0);
+    let copy = env.root().join("planted.creds.json");
+    fs::rename(&entry, &copy).unwrap();
+    std::os::unix::fs::symlink(&copy, &entry).unwrap();
+
+    let output = ar(&env, &["--role", "admin"]);
+    assert_ok(&output);
+    let err = stderr(&output);
+    assert_eq!(err.lines().count(), 1, "{}", describe(&output));
+    assert!(
+        err.starts_with("assume-role: warning: ")
+            && err.contains(&entry.display().to_string())
+            && err.contains("symlink"),
+        "{err}"
+    );
+    let fresh = get(&parse_vars::<Vars>(&stdout(&output)), "AWS_ACCESS_KEY_ID").to_owned();
+    assert_ne!(fresh, planted, "the entry behind the link was used");
+    assert!(!fs::symlink_metadata(&entry).unwrap().is_symlink());
+    assert_eq!(key_for(&env, "admin", &[]), fresh);
+}

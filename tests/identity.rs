@@ -601,3 +601,117 @@ fn a_credential_process_that_runs_assume_role_is_refused_as_the_base() {
         "{line}"
     );
 }
+
+// ------------------------------------------------- found by cargo-mutants
+
+/// A source profile named with `--source-profile` is the base even when it
+/// holds no credentials: the call fails naming it, and never falls back to
+/// other keys (here a valid user's in the environment).
+#[test]
+fn a_named_source_profile_without_credentials_never_falls_back_to_other_keys() {
+    let user = moto().create_user("empty-source");
+    let env = TestEnv::new().with_user(&user).endpoint(&moto().endpoint());
+    env.write("home/.aws/config", "[profile empty]\nregion = us-east-1\n");
+    let out = run(env
+        .cmd()
+        .args(["--role", ADMIN, "--source-profile", "empty"]));
+    let line = failure_line(&out, 1);
+    assert!(line.contains("empty"), "{line}");
+    assert_eq!(cached_credentials(&env), Vec::<PathBuf>::new());
+}
+
+/// Serves container credentials (`AWS_CONTAINER_CREDENTIALS_FULL_URI`) with
+/// `user`'s keys (and a token, which the SDK requires there and moto
+/// ignores) on 127.0.0.1 from a thread; the URL and a request count.
+fn container_endpoint(user: &User) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/creds", listener.local_addr().unwrap());
+    let body = format!(
+        r#"{{"AccessKeyId":"{}","SecretAccessKey":"{}","Token":"container-token","Expiration":"{LATER}"}}"#,
+        user.access_key_id, user.secret_access_key
+    );
+    let served = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = served.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            // The request head, up to its blank line.
+            while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                line.clear();
+            }
+            count.fetch_add(1, Ordering::SeqCst);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (url, served)
+}
+
+/// With nothing in the environment or the files, the base is the container
+/// (or instance) credentials of the standard chain, as for awscli: no
+/// profile is forced on the SDK.
+#[test]
+fn container_credentials_are_a_base_when_nothing_else_is_configured() {
+    let user = moto().create_user("container-base");
+    let (url, served) = container_endpoint(&user);
+    let env = TestEnv::new()
+        .endpoint(&moto().endpoint())
+        .set_env("AWS_CONTAINER_CREDENTIALS_FULL_URI", &url)
+        .set_env("PATH", &venv_path());
+    let arn = caller_as(&env, None, &["--role", ADMIN]);
+    assert_eq!(
+        arn,
+        "arn:aws:sts::123456789012:assumed-role/admin/container-base"
+    );
+    assert!(served.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+}
+
+/// The same refusal knows this program by both its names: `assume-role`
+/// (as on PATH) while it runs under another, and the name it runs under.
+/// Each profile's credential_process would succeed if run (it names a
+/// source profile with keys), so only the check stops it.
+#[test]
+fn a_credential_process_that_runs_assume_role_by_either_name_is_refused() {
+    use std::os::unix::fs::symlink;
+    let user = moto().create_user("via-either-name");
+    let env = TestEnv::new().endpoint(&moto().endpoint());
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_assume-role"));
+    let dir = env.root().join("bin");
+    std::fs::create_dir(&dir).unwrap();
+    let other_name = dir.join("ar-copy");
+    std::fs::hard_link(&bin, &other_name)
+        .or_else(|_| std::fs::copy(&bin, &other_name).map(drop))
+        .unwrap();
+    symlink(&bin, dir.join("assume-role")).unwrap();
+    env.write("home/.aws/credentials", &user.credentials_section("keys"));
+    let then = format!("credential-process --role {ADMIN} --source-profile keys");
+    env.write(
+        "home/.aws/config",
+        &format!(
+            "[profile by-name]\ncredential_process = assume-role {then}\n\
+             [profile by-path]\ncredential_process = {} {then}\n",
+            other_name.display()
+        ),
+    );
+    let path = format!("{}:{}", dir.display(), venv_path());
+    for profile in ["by-name", "by-path"] {
+        let mut cmd = env.command(&other_name);
+        cmd.env("PATH", &path)
+            .env("AWS_PROFILE", profile)
+            .args(["--role", ADMIN]);
+        let line = failure_line(&run(&mut cmd), 1);
+        assert!(
+            line.contains(&format!(
+                "profile {profile} gets its credentials from assume-role itself"
+            )),
+            "{line}"
+        );
+    }
+}

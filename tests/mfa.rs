@@ -913,3 +913,62 @@ fn a_corrupt_mfa_session_is_a_miss() {
     );
     assert_eq!(mfa.counts(), (2, 2, 2));
 }
+
+// ------------------------------------------------- found by cargo-mutants
+
+/// An AssumeRole error that is no denial (here STS refusing a 60 s session
+/// as a ValidationError) is one line with STS's words: no MFA device is
+/// looked for, no MFA session opened or replaced, no code spent on it.
+#[test]
+fn an_error_that_is_no_denial_asks_nothing_of_mfa() {
+    // Not configured: the role is not known to need MFA.
+    let mfa = setup("mfa-not-denied", false);
+    let line = failure_line(&mfa.run(&["--duration", "60s", "--mfa-token", GOOD]), 1);
+    assert!(
+        line.contains("ValidationError") && line.contains(ADMIN),
+        "{line}"
+    );
+    assert!(!line.contains("MFA"), "{line}");
+    assert_eq!(mfa.sts.count("GetSessionToken"), 0, "{line}");
+    assert_eq!(mfa.assume_roles(), 1, "{line}");
+
+    // Configured: one MFA session signs the call, and is not replaced.
+    let mfa = setup("mfa-not-denied-session", true);
+    let line = failure_line(&mfa.run(&["--duration", "60s", "--mfa-token", GOOD]), 1);
+    assert!(
+        line.contains("ValidationError") && line.contains(ADMIN),
+        "{line}"
+    );
+    assert!(!line.contains("new MFA session"), "{line}");
+    assert_eq!(mfa.sts.count("GetSessionToken"), 1, "{line}");
+    assert_eq!(mfa.assume_roles(), 1, "{line}");
+}
+
+/// A GetSessionToken that fails for another reason than the code (STS
+/// cannot be reached) is one line saying so: the code typed is not called
+/// wrong, and no other is asked for.
+#[test]
+fn an_mfa_session_that_cannot_reach_sts_asks_for_no_second_code() {
+    let mfa = setup("mfa-tty-offline", true);
+    let output = expect(
+        &mfa,
+        r#"spawn $env(AR) --role admin
+want "MFA code for $env(SERIAL): "
+send "123456\r"
+expect {
+    -ex "not accepted" { puts "\n<<asked for a second code>>"; exit 92 }
+    -ex "cannot open an MFA session" {}
+    timeout { puts "\n<<timed out waiting for the failure>>"; exit 90 }
+    eof { puts "\n<<eof before the failure line>>"; exit 91 }
+}
+"#,
+        &[("AWS_ENDPOINT_URL_STS", DEAD)],
+    );
+    let transcript = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{transcript}");
+    assert!(
+        transcript.contains("(sts:GetSessionToken)") && transcript.contains("127.0.0.1:9"),
+        "{transcript}"
+    );
+    assert_nothing_written(&mfa.env);
+}

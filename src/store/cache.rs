@@ -43,7 +43,7 @@ pub struct Identity {
 struct Entry {
     key: String,
     role_arn: String,
-    #[serde(with = "rfc3339")]
+    #[serde(with = "rfc3339::precise")]
     obtained: SystemTime,
     credentials: Credentials,
 }

@@ -35,6 +35,21 @@ pub mod rfc3339 {
         let text = String::deserialize(d)?;
         parse(&text).ok_or_else(|| serde::de::Error::custom("bad timestamp"))
     }
+
+    /// To the nanosecond, for a time compared with the clock (the cache's
+    /// `credentials_since`): to the second, a refresh finished in the
+    /// second a waiter started would look older than the waiter.
+    pub mod precise {
+        use std::time::SystemTime;
+
+        use serde::Serializer;
+
+        pub use super::deserialize;
+
+        pub fn serialize<S: Serializer>(time: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(&humantime::format_rfc3339_nanos(*time).to_string())
+        }
+    }
 }
 
 #[cfg(test)]
