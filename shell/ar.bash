@@ -17,7 +17,8 @@ __ar_call() {
 \builtin unalias __AR_CMD__ 2>/dev/null || \builtin true
 __AR_CMD__() {
   case "${1-}" in
-    "") \command "${__ar_bin}" status ;;
+    # Status names the base identity: the one from before the first switch.
+    "") __AR_ORIG="${__ar_orig-}" \command "${__ar_bin}" status ;;
     -u | --unset) __ar_call __shell bash restore ;;
     # The console of the active role; nothing is evaluated.
     --console) \builtin shift; __AR_ORIG="${__ar_orig-}" __AR_STATE="${__ar_state-}" \command "${__ar_bin}" console "$@" ;;

@@ -15,7 +15,8 @@ end
 function __AR_CMD__ --description 'Switch this shell to an AWS role'
     switch "$argv[1]"
         case ''
-            $__ar_bin status
+            # Status names the base identity: the one from before the first switch.
+            __AR_ORIG="$__ar_orig" $__ar_bin status
         case -u --unset
             __ar_call __shell fish restore
         case --console

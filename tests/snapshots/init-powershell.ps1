@@ -24,7 +24,13 @@ function global:__ar_call {
 
 function global:ar {
     if ($args.Count -eq 0) {
-        & $global:__ar_bin status
+        # Status names the base identity: the one from before the first switch.
+        $env:__AR_ORIG = Get-Variable -Name __ar_orig -Scope Global -ValueOnly -ErrorAction SilentlyContinue
+        try {
+            & $global:__ar_bin status
+        } finally {
+            Remove-Item -LiteralPath 'Env:/__AR_ORIG' -ErrorAction SilentlyContinue
+        }
     } elseif ($args[0] -in '-u', '--unset') {
         $null = __ar_call __shell powershell restore
     } elseif ($args[0] -eq '--console') {
