@@ -3,11 +3,9 @@
 //! tests/support/fake_signin.py (moto has no sign-in endpoint), which logs
 //! what it received so that the keys can be compared with those moto issued.
 //!
-//! Run with `cargo test --test console -- --nocapture` to see the
+//! Run with `cargo test --test it -- console:: --nocapture` to see the
 //! transcript of `console --role admin --service s3 --print` and the
 //! fake's request log.
-
-mod common;
 
 use std::fs;
 use std::io::{Read, Write};
@@ -18,12 +16,8 @@ use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::shared_moto as moto;
-use common::*;
+use crate::util::*;
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_assume-role");
-const PREFIX: &str = "arn:aws:iam::123456789012:role/";
 
 /// tests/support/fake_signin.py on a free port; killed on drop.
 struct FakeSignin {
@@ -126,17 +120,11 @@ fn http_get(port: u16, path: &str) -> (u16, String, String) {
 /// A fresh moto user and an environment using it, with `role_prefix` in
 /// ~/.aws/assume-role.yaml and the sign-in endpoint at `signin`.
 fn console_env(name: &str, signin: &FakeSignin) -> (User, TestEnv) {
-    let user = moto().create_user(name);
-    let env = TestEnv::new()
-        .with_user(&user)
-        .endpoint(&moto().endpoint())
-        .set_env("AWS_ENDPOINT_URL_SIGNIN", &signin.endpoint())
-        .set_env("PATH", &venv_path());
-    env.write(
-        "home/.aws/assume-role.yaml",
-        &format!("role_prefix: {PREFIX}\n"),
-    );
-    (user, env)
+    let (user, env) = TestEnv::home_user(name);
+    (
+        user,
+        env.set_env("AWS_ENDPOINT_URL_SIGNIN", &signin.endpoint()),
+    )
 }
 
 /// A login URL taken apart: base, then the query's pairs, decoded.
@@ -629,16 +617,4 @@ printf 'STATUS=%s\n' $status
 env | grep -v '^_=' | sort > after.env
 "#;
     ar_console_in("fish", &["--no-config"], script);
-}
-
-/// Fails, saying how to install it, when `tool` is missing.
-fn need(tool: &str) {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        found,
-        "{tool} is needed for this test: install it (apt-get install {tool}), or run scripts/setup"
-    );
 }

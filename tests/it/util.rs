@@ -2,10 +2,12 @@
 //! checks MFA codes, an isolated environment for running the binary, and
 //! small helpers for running commands and checking their output.
 //!
-//! Use it with `mod common;` from each test file.
+//! `sh` is the harness for scripts in real shells, `tmux` a terminal.
 
-// Every test file compiles its own copy; not each one uses every helper.
-#![allow(dead_code)]
+pub mod sh;
+pub mod tmux;
+
+pub use tmux::Tmux;
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
@@ -24,6 +26,45 @@ use tempfile::TempDir;
 
 /// The region every test runs in.
 pub const REGION: &str = "us-east-1";
+
+/// The account of moto and the fakes.
+pub const ACCOUNT: &str = "123456789012";
+
+/// What most tests configure as `role_prefix`.
+pub const PREFIX: &str = "arn:aws:iam::123456789012:role/";
+
+/// The role most tests assume.
+pub const ADMIN: &str = "arn:aws:iam::123456789012:role/admin";
+
+/// An endpoint nothing listens on (the discard port).
+pub const DEAD: &str = "http://127.0.0.1:9";
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_assume-role");
+
+/// The role `name` under [`PREFIX`].
+pub fn role(name: &str) -> String {
+    format!("{PREFIX}{name}")
+}
+
+/// PATH with our binary first (a stale `assume-role` may be installed
+/// elsewhere), then the virtualenv's `aws`.
+pub fn test_path() -> String {
+    let ours = Path::new(BIN).parent().unwrap().display().to_string();
+    format!("{ours}:{}", venv_path())
+}
+
+/// Fails, with the command that installs it, when `tool` is not on PATH.
+pub fn need(tool: &str) {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "{tool} is needed for this test: apt-get install {tool} (scripts/setup installs it)"
+    );
+}
 
 /// How long a server may take to report its port.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(20);
@@ -199,19 +240,16 @@ pub fn shared_moto() -> &'static Moto {
 
 fn kill_at_exit(pid: u32) {
     static PID: AtomicI32 = AtomicI32::new(0);
-    unsafe extern "C" {
-        fn atexit(callback: extern "C" fn()) -> i32;
-        safe fn kill(pid: i32, signal: i32) -> i32;
-    }
     extern "C" fn stop() {
         let pid = PID.load(Ordering::SeqCst);
         if pid > 0 {
-            kill(pid, 9);
+            // SAFETY: kill(2) touches no memory of ours.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
         }
     }
     PID.store(pid as i32, Ordering::SeqCst);
     // SAFETY: registers a plain function that only calls kill(2).
-    assert_eq!(unsafe { atexit(stop) }, 0, "atexit failed");
+    assert_eq!(unsafe { libc::atexit(stop) }, 0, "atexit failed");
 }
 
 /// A moto server on a free port of 127.0.0.1, killed on drop.
@@ -443,6 +481,45 @@ impl TestEnv {
         }
     }
 
+    /// A fresh user `name` of the shared moto, and an environment using its
+    /// keys against moto, with no assume-role.yaml.
+    pub fn user(name: &str) -> (User, TestEnv) {
+        let moto = shared_moto();
+        let user = moto.create_user(name);
+        let env = TestEnv::new().with_user(&user).endpoint(&moto.endpoint());
+        (user, env)
+    }
+
+    /// As [`TestEnv::user`], with project files under `work/` trusted.
+    pub fn trusted_user(name: &str) -> (User, TestEnv) {
+        let (user, env) = TestEnv::user(name);
+        (user, env.trusting_work())
+    }
+
+    /// As [`TestEnv::trusted_user`], with `role_prefix: PREFIX` in
+    /// work/assume-role.yaml.
+    pub fn prefixed_user(name: &str) -> (User, TestEnv) {
+        let (user, env) = TestEnv::trusted_user(name);
+        env.prefix_in_work();
+        (user, env)
+    }
+
+    /// Writes `role_prefix: PREFIX` to work/assume-role.yaml.
+    pub fn prefix_in_work(&self) {
+        self.write("work/assume-role.yaml", &format!("role_prefix: {PREFIX}\n"));
+    }
+
+    /// As [`TestEnv::user`], with `role_prefix: PREFIX` in
+    /// ~/.aws/assume-role.yaml and the virtualenv's `aws` on PATH.
+    pub fn home_user(name: &str) -> (User, TestEnv) {
+        let (user, env) = TestEnv::user(name);
+        env.write(
+            "home/.aws/assume-role.yaml",
+            &format!("role_prefix: {PREFIX}\n"),
+        );
+        (user, env.set_env("PATH", &venv_path()))
+    }
+
     /// Uses `user`'s access key (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
     #[must_use]
     pub fn with_user(self, user: &User) -> TestEnv {
@@ -511,9 +588,40 @@ impl TestEnv {
         path
     }
 
+    /// assume-role's cache folder (`$XDG_CACHE_HOME/assume-role`).
+    pub fn cache_folder(&self) -> PathBuf {
+        self.cache_dir().join("assume-role")
+    }
+
+    /// The files in the cache folder whose names end with `suffix`, sorted.
+    pub fn cache_files(&self, suffix: &str) -> Vec<PathBuf> {
+        files_in(&self.cache_folder(), suffix)
+    }
+
+    /// Asserts that a failed call left no credentials behind: no cache
+    /// entry, no credentials file.
+    pub fn assert_nothing_written(&self) {
+        assert_eq!(self.cache_files(".creds.json"), Vec::<PathBuf>::new());
+        assert!(
+            !self.credentials_file().exists(),
+            "{} was written",
+            self.credentials_file().display()
+        );
+    }
+
     /// The assume-role binary, in this environment.
     pub fn cmd(&self) -> Command {
-        self.command(env!("CARGO_BIN_EXE_assume-role"))
+        self.command(BIN)
+    }
+
+    /// Runs the binary with `args`.
+    pub fn ar(&self, args: &[&str]) -> Output {
+        run(self.cmd().args(args))
+    }
+
+    /// The access key id print mode gives for `args`.
+    pub fn key(&self, args: &[&str]) -> String {
+        print_vars::<BTreeMap<String, String>>(self, args)["AWS_ACCESS_KEY_ID"].clone()
     }
 
     /// Any program, in this environment: PATH is the only variable inherited.
@@ -542,6 +650,55 @@ impl TestEnv {
     }
 }
 
+/// Files in `dir` whose names end with `suffix`, sorted; none when `dir`
+/// does not exist.
+pub fn files_in(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().ends_with(suffix))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The effective user id of the tests.
+pub fn geteuid() -> u32 {
+    // SAFETY: geteuid(2) cannot fail and touches no memory of ours.
+    unsafe { libc::geteuid() }
+}
+
+/// The permission bits of `path`.
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// Exit 0 and exactly one warning line on stderr: that line, and the
+/// variables print mode gave.
+pub fn one_warning(output: &Output) -> (String, BTreeMap<String, String>) {
+    assert_ok(output);
+    let err = stderr(output);
+    assert_eq!(
+        err.lines().count(),
+        1,
+        "expected exactly one warning\n{}",
+        describe(output)
+    );
+    assert!(
+        err.starts_with("assume-role: warning: "),
+        "{}",
+        describe(output)
+    );
+    (err.trim_end().to_owned(), parse_vars(&stdout(output)))
+}
+
 /// The test virtualenv's `aws` (AWS CLI v1), in `env`'s environment.
 pub fn aws_cli(env: &TestEnv) -> Command {
     env.command(venv_bin("aws"))
@@ -563,15 +720,10 @@ pub fn run_with_input(cmd: &mut Command, input: &str) -> Output {
 
 fn run_inner(cmd: &mut Command, input: Option<Vec<u8>>) -> Output {
     use std::os::unix::process::CommandExt;
-    unsafe extern "C" {
-        safe fn setsid() -> i32;
-        safe fn kill(pid: i32, signal: i32) -> i32;
-    }
-    const SIGKILL: i32 = 9;
     // SAFETY: setsid is async-signal-safe and touches no memory of ours.
     unsafe {
         cmd.pre_exec(|| {
-            setsid();
+            libc::setsid();
             Ok(())
         });
     }
@@ -608,7 +760,8 @@ fn run_inner(cmd: &mut Command, input: Option<Vec<u8>>) -> Output {
         if Instant::now() > deadline {
             // Kill the whole process group (led by the unreaped child), or
             // grandchildren would keep the pipes open.
-            kill(-(child.id() as i32), SIGKILL);
+            // SAFETY: kill(2) touches no memory of ours.
+            unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
             break (child.wait().expect("cannot wait for the command"), true);
         }
         thread::sleep(Duration::from_millis(10));
