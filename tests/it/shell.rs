@@ -321,18 +321,18 @@ fn failed_switch(sh: Sh) {
     assert_same(sh, "after ar -u", &t.dump("after"), &t.dump("before"));
 }
 
-/// Credentials within `refresh_before_expiry` (a 2 s session with a 1 s
-/// margin here; moto takes any length) are refreshed at the next
-/// prompt, with no user action; `ar -u` still restores exactly.
+/// Credentials within `refresh_before_expiry` (due as soon as issued here,
+/// see [`due_env`]) are refreshed at the next prompt once the hook's time
+/// has come, with no user action; `ar -u` still restores exactly.
 fn refresh_at_prompt(sh: Sh) {
-    let (_, env) = user_env("refresh", sh, "refresh_before_expiry: 1s\n");
+    let (_sts, _, env) = due_env("refresh", sh, "");
     let show = &["AWS_ACCESS_KEY_ID", "ASSUME_ROLE_ARN"];
     let t = Session::new(sh, &env)
         .step("init", &sh.init(""))
         .dump("before")
-        .step("admin", "ar admin --duration 2s")
+        .step("admin", "ar admin")
         .show("first", show)
-        .step("wait", "sleep 2")
+        .step("due", sh.make_due())
         .show("second", show)
         .step("unset", "ar -u")
         .dump("after")
@@ -349,10 +349,14 @@ fn refresh_at_prompt(sh: Sh) {
 /// (a minute on), not at every prompt: STS unreachable, or the working
 /// directory removed. The credentials, still valid, stay.
 fn failed_refresh_is_reported_once(sh: Sh) {
-    let (_, env) = user_env("refail", sh, "refresh_before_expiry: 1s\n");
+    let (_sts, _, env) = due_env("refail", sh, "");
     let dead = match sh {
-        Sh::Bash | Sh::Zsh => "export AWS_ENDPOINT_URL=http://127.0.0.1:9 AWS_MAX_ATTEMPTS=1",
-        Sh::Fish => "set -gx AWS_ENDPOINT_URL http://127.0.0.1:9; set -gx AWS_MAX_ATTEMPTS 1",
+        Sh::Bash | Sh::Zsh => {
+            "export AWS_ENDPOINT_URL=http://127.0.0.1:9 AWS_ENDPOINT_URL_STS=http://127.0.0.1:9 AWS_MAX_ATTEMPTS=1"
+        }
+        Sh::Fish => {
+            "set -gx AWS_ENDPOINT_URL http://127.0.0.1:9; set -gx AWS_ENDPOINT_URL_STS http://127.0.0.1:9; set -gx AWS_MAX_ATTEMPTS 1"
+        }
     };
     let show = &["AWS_ACCESS_KEY_ID", "ASSUME_ROLE_ARN"];
     let check = |t: &Transcript| {
@@ -368,10 +372,9 @@ fn failed_refresh_is_reported_once(sh: Sh) {
 
     let t = Session::new(sh, &env)
         .step("init", &sh.init(""))
-        .step("admin", "ar admin --duration 2s")
+        .step("admin", "ar admin")
         .show("before", show)
-        .step("offline", dead)
-        .step("wait", "sleep 2")
+        .step("offline", &format!("{dead}; {}", sh.make_due()))
         .step("idle", &sh.prompts(3))
         .show("after", show)
         .run();
@@ -379,11 +382,14 @@ fn failed_refresh_is_reported_once(sh: Sh) {
 
     let t = Session::new(sh, &env)
         .step("init", &sh.init(""))
-        .step("admin", "ar admin --duration 2s")
+        .step("admin", "ar admin")
         .show("before", show)
         .step(
             "gone",
-            "mkdir \"$HOME/gone\"; cd \"$HOME/gone\"; rmdir \"$HOME/gone\"; sleep 2",
+            &format!(
+                "mkdir \"$HOME/gone\"; cd \"$HOME/gone\"; rmdir \"$HOME/gone\"; {}",
+                sh.make_due()
+            ),
         )
         .step("idle", &sh.prompts(3))
         .show("after", show)
@@ -578,7 +584,7 @@ fn mfa_prompt(sh: Sh) {
 /// exit, not even when the hook's call fails (the working directory is
 /// removed while a refresh is due).
 fn strict_mode(sh: Sh) {
-    let (_, env) = user_env("strict", sh, "refresh_before_expiry: 1s\n");
+    let (_sts, _, env) = due_env("strict", sh, "");
     let env = with_project(env);
     let strict = match sh {
         Sh::Bash => "set -euo pipefail",
@@ -590,12 +596,15 @@ fn strict_mode(sh: Sh) {
         .step("strict", strict)
         .step("init", &sh.init(""))
         .step("idle", &sh.prompts(2))
-        .step("admin", "ar admin --duration 2s")
+        .step("admin", "ar admin")
         .show("as-admin", arn)
         .step("status", "ar")
         .step(
             "gone",
-            "mkdir \"$OUT/gone\"; cd \"$OUT/gone\"; rmdir \"$OUT/gone\"; sleep 2",
+            &format!(
+                "mkdir \"$OUT/gone\"; cd \"$OUT/gone\"; rmdir \"$OUT/gone\"; {}",
+                sh.make_due()
+            ),
         )
         .step("idle-gone", &sh.prompts(2))
         .step("back", "cd \"$OUT\"")
@@ -881,26 +890,12 @@ per_shell!(
 // ---------------------------------------------------------------------------
 // The prompt refresh and the user's own changes (issue 13, item 5)
 
-/// Waits, on the shell's own clock, until the prompt hook is due to refresh.
-fn wait_until_due(sh: Sh) -> &'static str {
-    match sh {
-        Sh::Bash | Sh::Zsh => "while (( $(date +%s) < __ar_refresh_at )); do sleep 0.2; done",
-        Sh::Fish => {
-            "while test (date +%s) -lt $__ar_refresh_at; or test (__ar_now) -lt $__ar_refresh_clock; sleep 0.2; end"
-        }
-    }
-}
-
 /// After `ar admin`, the user exports another region and a profile, and
 /// unsets AWS_DEFAULT_REGION (as a direnv-style hook would): the refresh at
 /// the next prompt replaces the credentials and leaves those three as the
 /// user set them; `ar -u` still restores exactly what was there before.
 fn refresh_keeps_the_users_changes(sh: Sh) {
-    let (_, env) = user_env(
-        "refresh-user",
-        sh,
-        "region: eu-west-1\nrefresh_before_expiry: 1s\n",
-    );
+    let (_sts, _, env) = due_env("refresh-user", sh, "region: eu-west-1\n");
     let change = match sh {
         Sh::Bash | Sh::Zsh => {
             "export AWS_REGION=ap-south-1 AWS_PROFILE=mine; unset AWS_DEFAULT_REGION"
@@ -920,10 +915,10 @@ fn refresh_keeps_the_users_changes(sh: Sh) {
     let t = Session::new(sh, &env)
         .step("init", &sh.init(""))
         .dump("before")
-        .step("admin", "ar admin --duration 2s")
+        .step("admin", "ar admin")
         .show("switched", show)
         .step("change", change)
-        .step("wait", wait_until_due(sh))
+        .step("due", sh.make_due())
         .show("refreshed", show)
         .step("unset", "ar -u")
         .dump("after")
@@ -1055,20 +1050,20 @@ fn fish_restore_leaves_no_global_over_a_universal_variable() {
 /// fix it names works.
 #[test]
 fn fish_universal_profile_beside_a_role_is_reported() {
-    let (_, env) = user_env(
+    let (_sts, _, env) = due_env(
         "universal-profile",
         Sh::Fish,
-        "write_credentials_file: false\nrefresh_before_expiry: 1s\n",
+        "write_credentials_file: false\n",
     );
     let exported = "env | string match 'AWS_PROFILE=*'; true";
     let mut session = Session::new(Sh::Fish, &env);
     session
         .step("universal", "set -Ux AWS_PROFILE default")
         .step("init", &Sh::Fish.init(""))
-        .step("admin", "ar admin --duration 2s")
+        .step("admin", "ar admin")
         .show("as-admin", &["AWS_ACCESS_KEY_ID", "ASSUME_ROLE_ARN"])
         .step("scopes-admin", &fish_scopes("AWS_PROFILE"))
-        .step("wait", wait_until_due(Sh::Fish))
+        .step("due", Sh::Fish.make_due())
         .show("refreshed", &["AWS_ACCESS_KEY_ID"])
         .step("unset", "ar -u")
         .step("scopes-after", &fish_scopes("AWS_PROFILE"))
@@ -1332,8 +1327,8 @@ fn powershell_init_matches_its_snapshots() {
         }
         let want = fs::read_to_string(&path).unwrap_or_else(|e| {
             panic!(
-                "{}: {e}; run ASSUME_ROLE_UPDATE_SNAPSHOTS=1 cargo test --test shell \
-                 powershell_init_matches_its_snapshots, then review and commit it",
+                "{}: {e}; run ASSUME_ROLE_UPDATE_SNAPSHOTS=1 cargo test --test it \
+                 shell::powershell_init_matches_its_snapshots, then review and commit it",
                 path.display()
             )
         });

@@ -17,7 +17,9 @@ Usage: fake_sts.py --good-code CODE [--no-mfa] [--external-id ID] [--lifetime SE
 --no-mfa: AssumeRole needs no MFA (a code, if sent, must still be good).
 --external-id: AssumeRole is denied, as AWS denies it, unless ExternalId is ID.
 --lifetime: credentials expire SECONDS from now, whatever was asked (as AWS
-caps a chained role's session at one hour).
+caps a chained role's session at one hour); each a second later than the
+one before at least, so that two issued within one second still differ in
+expiry, as a refresh must show.
 --max-mfa-age: ROLE (its name) is denied to an MFA session authenticated
 more than SECONDS ago, like a policy on aws:MultiFactorAuthAge.
 --deny-role: ROLE is always denied.
@@ -193,6 +195,10 @@ def assume_role(params, server, headers):
 
     lifetime = server.lifetime if server.lifetime is not None else int(duration)
     key, secret, token, expiration = new_credentials(lifetime)
+    if server.lifetime is not None:
+        with server.lock:
+            expiration = max(expiration.replace(microsecond=0), server.last_expiration + timedelta(seconds=1))
+            server.last_expiration = expiration
     return (
         "<AssumeRoleResult>"
         f"{credentials_xml(key, secret, token, expiration)}"
@@ -314,6 +320,7 @@ def main():
     server.no_mfa = args.no_mfa
     server.external_id = args.external_id
     server.lifetime = args.lifetime
+    server.last_expiration = datetime.min.replace(tzinfo=timezone.utc)
     server.counts = {}
     server.sessions = {}
     server.max_mfa_age = {r: int(s) for r, s in (a.split("=", 1) for a in args.max_mfa_age)}

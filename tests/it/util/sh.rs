@@ -58,6 +58,26 @@ pub fn user_env(test: &str, sh: Sh, extra: &str) -> (User, TestEnv) {
     (user, env)
 }
 
+/// As [`user_env`], with STS the fake of tests/support/fake_sts.py, whose
+/// credentials expire 10 minutes after they are issued, whatever length was
+/// asked, and a 5 minute `refresh_before_expiry`: nothing is due for a
+/// refresh until the test says so with [`Sh::make_due`], which puts a 20
+/// minute margin in place (`$AR_DUE_YAML`). No test waits for credentials
+/// to age, and none can race the machine's load. Keep the fake as long as
+/// the environment.
+pub fn due_env(test: &str, sh: Sh, extra: &str) -> (FakeSts, User, TestEnv) {
+    let sts = FakeSts::start_with("123456", &["--no-mfa", "--lifetime", "600"]);
+    let (user, env) = user_env(test, sh, &format!("refresh_before_expiry: 5m\n{extra}"));
+    let due = env.write(
+        "due.yaml",
+        &format!("role_prefix: {PREFIX}\nrefresh_before_expiry: 20m\n{extra}"),
+    );
+    let env = env
+        .set_env("AWS_ENDPOINT_URL_STS", &sts.endpoint())
+        .set_env("AR_DUE_YAML", due.to_str().unwrap());
+    (sts, user, env)
+}
+
 pub fn project_dir(env: &TestEnv) -> PathBuf {
     env.work().join("proj it's \"$x\" `y` é")
 }
@@ -198,6 +218,21 @@ impl Sh {
             ),
             Sh::Fish => {
                 format!("if functions -q {name}; echo {name}:yes; else; echo {name}:no; end")
+            }
+        }
+    }
+
+    /// Makes the credentials of a [`due_env`] due, and the prompt hook
+    /// call the binary at the next prompt as when its time has come: the
+    /// 20 minute margin replaces the 5 minute one, and the integration's
+    /// refresh time (fish: and its clock) is set in the past.
+    pub fn make_due(self) -> &'static str {
+        match self {
+            Sh::Bash | Sh::Zsh => {
+                "command cp \"$AR_DUE_YAML\" \"$HOME/.aws/assume-role.yaml\"; __ar_refresh_at=1"
+            }
+            Sh::Fish => {
+                "command cp $AR_DUE_YAML $HOME/.aws/assume-role.yaml; set -g __ar_refresh_at 1; set -g __ar_refresh_clock 0"
             }
         }
     }
