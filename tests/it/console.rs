@@ -8,11 +8,9 @@
 //! fake's request log.
 
 use std::fs;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -20,44 +18,20 @@ use crate::util::*;
 use serde_json::Value;
 
 /// tests/support/fake_signin.py on a free port; killed on drop.
-struct FakeSignin {
-    child: Child,
-    port: u16,
-}
+struct FakeSignin(Fake);
 
 impl FakeSignin {
     fn start(flags: &[&str]) -> FakeSignin {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/fake_signin.py");
-        let mut child = Command::new(venv_bin("python"))
-            .arg(script)
-            .args(flags)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start fake_signin.py: {e}"));
-        let mut stdout = child.stdout.take().expect("stdout is piped");
-        // It prints one line, PORT=NNNN, then nothing more.
-        let mut line = Vec::new();
-        let mut byte = [0u8];
-        while stdout.read(&mut byte).unwrap_or(0) == 1 && byte[0] != b'\n' {
-            line.push(byte[0]);
-        }
-        let line = String::from_utf8_lossy(&line).into_owned();
-        let Some(port) = line.strip_prefix("PORT=").and_then(|p| p.parse().ok()) else {
-            let _ = child.kill();
-            panic!("fake_signin.py did not report its port; it printed {line:?}");
-        };
-        FakeSignin { child, port }
+        FakeSignin(Fake::start("fake_signin.py", flags))
     }
 
     fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        self.0.endpoint()
     }
 
     /// Every request it received, oldest first.
     fn log(&self) -> Vec<Value> {
-        let (status, _, body) = http_get(self.port, "/_log");
-        assert_eq!(status, 200, "fake sign-in /_log failed: {body}");
+        let body = self.0.get("/_log");
         serde_json::from_str(&body).unwrap_or_else(|e| panic!("bad /_log {body:?}: {e}"))
     }
 
@@ -75,7 +49,7 @@ impl FakeSignin {
         let path = url
             .strip_prefix(&self.endpoint())
             .unwrap_or_else(|| panic!("{url} is not on the fake sign-in endpoint"));
-        let (status, head, _) = http_get(self.port, path);
+        let (status, head, _) = http(self.0.port(), "GET", path);
         if status != 302 {
             return Err(status);
         }
@@ -85,36 +59,6 @@ impl FakeSignin {
             .expect("a redirect has a Location");
         Ok(location.to_owned())
     }
-}
-
-impl Drop for FakeSignin {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// GET on 127.0.0.1:`port`: status, head and body.
-fn http_get(port: u16, path: &str) -> (u16, String, String) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port))
-        .unwrap_or_else(|e| panic!("cannot connect to 127.0.0.1:{port}: {e}"));
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    (status, head.to_owned(), body.to_owned())
 }
 
 /// A fresh moto user and an environment using it, with `role_prefix` in

@@ -6,11 +6,11 @@
 //! as the seed's users do, and none in the environment.
 
 use std::fs;
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read};
 use std::net::TcpStream;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use crate::util::*;
@@ -19,10 +19,7 @@ use serde_json::Value;
 const ADMIN_ARN: &str = "arn:aws:sts::123456789012:assumed-role/admin/";
 
 /// tests/support/expiring_sts.py. Killed on drop.
-struct ExpiringSts {
-    child: Child,
-    port: u16,
-}
+struct ExpiringSts(Fake);
 
 impl ExpiringSts {
     /// Every credential it issues lives `ttl` seconds.
@@ -31,38 +28,19 @@ impl ExpiringSts {
     }
 
     fn start_with(ttl: u32, args: &[&str]) -> ExpiringSts {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/expiring_sts.py");
-        let mut child = Command::new(venv_bin("python"))
-            .arg(script)
-            .args(["--ttl", &ttl.to_string()])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start expiring_sts.py: {e}"));
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let port = wait_for_port("expiring_sts.py", &mut child, stdout, |line| {
-            line.strip_prefix("PORT=")?.parse().ok()
-        });
-        ExpiringSts { child, port }
+        let ttl = ttl.to_string();
+        let args = [&["--ttl", ttl.as_str()], args].concat();
+        ExpiringSts(Fake::start("expiring_sts.py", &args))
     }
 
     fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        self.0.endpoint()
     }
 
     /// Every STS request so far: (action, access key, HTTP status).
     fn calls(&self) -> Vec<(String, String, u64)> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        write!(
-            stream,
-            "GET /_calls HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        let body = response.split_once("\r\n\r\n").unwrap().1;
-        let calls: Vec<Value> = serde_json::from_str(body).unwrap();
+        let body = self.0.get("/_calls");
+        let calls: Vec<Value> = serde_json::from_str(&body).unwrap();
         calls
             .iter()
             .map(|c| {
@@ -82,13 +60,6 @@ impl ExpiringSts {
             .filter(|(a, _, status)| a == action && *status == 200)
             .map(|(_, key, _)| key)
             .collect()
-    }
-}
-
-impl Drop for ExpiringSts {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

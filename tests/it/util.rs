@@ -193,8 +193,9 @@ pub fn wait_for_port(
     }
 }
 
-/// Sends a bodiless HTTP request to 127.0.0.1:`port`; returns status and body.
-fn http(port: u16, method: &str, path: &str) -> (u16, String) {
+/// Sends a bodiless HTTP request to 127.0.0.1:`port`; returns the status,
+/// the head and the body.
+pub fn http(port: u16, method: &str, path: &str) -> (u16, String, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port))
         .unwrap_or_else(|e| panic!("cannot connect to 127.0.0.1:{port}: {e}"));
     stream
@@ -215,7 +216,77 @@ fn http(port: u16, method: &str, path: &str) -> (u16, String) {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    (status, body.to_owned())
+    (status, head.to_owned(), body.to_owned())
+}
+
+/// A fake server of tests/support, run by the virtualenv's python on a
+/// free port of 127.0.0.1 (the script prints `PORT=N` once it listens);
+/// killed on drop.
+pub struct Fake {
+    child: Child,
+    port: u16,
+}
+
+impl Fake {
+    /// Starts tests/support/`script` with `args`.
+    pub fn start(script: &str, args: &[&str]) -> Fake {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/support")
+            .join(script);
+        let mut child = Command::new(venv_bin("python"))
+            .arg(path)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {script}: {e}"));
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let port = wait_for_port(script, &mut child, stdout, |line| {
+            line.strip_prefix("PORT=")?.parse().ok()
+        });
+        Fake { child, port }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Its URL, e.g. `http://127.0.0.1:41234`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// GETs one of its control paths (`/_count`, `/_log`, …), which must
+    /// answer 200; returns the body.
+    pub fn get(&self, path: &str) -> String {
+        self.control("GET", path)
+    }
+
+    /// POSTs to one of its control paths, which must answer 200.
+    pub fn post(&self, path: &str) {
+        self.control("POST", path);
+    }
+
+    fn control(&self, method: &str, path: &str) -> String {
+        let (status, _, body) = http(self.port, method, path);
+        assert_eq!(status, 200, "{method} {path} on the fake failed: {body}");
+        body
+    }
+
+    /// The count of `name` in the JSON object at `/_count`.
+    pub fn count(&self, name: &str) -> usize {
+        let body = self.get("/_count");
+        let counts: BTreeMap<String, usize> = serde_json::from_str(&body)
+            .unwrap_or_else(|e| panic!("bad /_count reply {body:?}: {e}"));
+        counts.get(name).copied().unwrap_or(0)
+    }
+}
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// A user created in moto, with an access key.
@@ -292,7 +363,7 @@ impl Moto {
 
     /// Wipes all state (users, roles, keys, ...).
     pub fn reset(&self) {
-        let (status, body) = http(self.port, "POST", "/moto-api/reset");
+        let (status, _, body) = http(self.port, "POST", "/moto-api/reset");
         assert_eq!(status, 200, "moto reset failed: {body}");
     }
 
@@ -388,68 +459,6 @@ impl Moto {
 }
 
 impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// tests/support/fake_sts.py: an STS whose AssumeRole only succeeds with one
-/// MFA code (and a serial number). Killed on drop.
-pub struct FakeSts {
-    child: Child,
-    port: u16,
-}
-
-impl FakeSts {
-    /// Starts the fake; AssumeRole succeeds only with TokenCode `good_code`.
-    pub fn start(good_code: &str) -> FakeSts {
-        FakeSts::start_with(good_code, &[])
-    }
-
-    /// As [`FakeSts::start`], with more of fake_sts.py's options
-    /// (`--no-mfa`, `--external-id ID`, `--lifetime SECONDS`, `--max-mfa-age ROLE=SECONDS`,
-    /// `--deny-role ROLE`).
-    pub fn start_with(good_code: &str, options: &[&str]) -> FakeSts {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/fake_sts.py");
-        let mut child = Command::new(venv_bin("python"))
-            .arg(script)
-            .args(["--good-code", good_code])
-            .args(options)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start fake_sts.py: {e}"));
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let port = wait_for_port("fake_sts.py", &mut child, stdout, |line| {
-            line.strip_prefix("PORT=")?.parse().ok()
-        });
-        FakeSts { child, port }
-    }
-
-    /// The fake's URL, e.g. `http://127.0.0.1:41234`.
-    pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// How many requests for STS `action` (e.g. "AssumeRole") it has received.
-    pub fn count(&self, action: &str) -> usize {
-        let (status, body) = http(self.port, "GET", "/_count");
-        assert_eq!(status, 200, "fake STS /_count failed: {body}");
-        let counts: BTreeMap<String, usize> = serde_json::from_str(&body)
-            .unwrap_or_else(|e| panic!("bad /_count reply {body:?}: {e}"));
-        counts.get(action).copied().unwrap_or(0)
-    }
-
-    /// POSTs to one of the fake's control paths (`/_expire_sessions`,
-    /// `/_age_sessions?seconds=N`).
-    pub fn control(&self, path: &str) {
-        let (status, body) = http(self.port, "POST", path);
-        assert_eq!(status, 200, "fake STS {path} failed: {body}");
-    }
-}
-
-impl Drop for FakeSts {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -893,56 +902,6 @@ pub fn print_vars<C: FromIterator<(String, String)>>(env: &TestEnv, args: &[&str
     parse_vars(&stdout(&output))
 }
 
-/// tests/support/fake_sso.py: the IAM Identity Center portal's
-/// GetRoleCredentials, handing out role credentials from `moto` to the
-/// holders of `tokens`. Killed on drop.
-pub struct FakeSso {
-    child: Child,
-    port: u16,
-}
-
-impl FakeSso {
-    pub fn start(moto: &str, tokens: &[&str]) -> FakeSso {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/fake_sso.py");
-        let mut cmd = Command::new(venv_bin("python"));
-        cmd.arg(script).args(["--moto", moto]);
-        for token in tokens {
-            cmd.args(["--token", token]);
-        }
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start fake_sso.py: {e}"));
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let port = wait_for_port("fake_sso.py", &mut child, stdout, |line| {
-            line.strip_prefix("PORT=")?.parse().ok()
-        });
-        FakeSso { child, port }
-    }
-
-    /// The portal's URL, for AWS_ENDPOINT_URL_SSO.
-    pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// How many GetRoleCredentials requests it has received.
-    pub fn calls(&self) -> usize {
-        let (status, body) = http(self.port, "GET", "/_count");
-        assert_eq!(status, 200, "fake SSO /_count failed: {body}");
-        let counts: BTreeMap<String, usize> = serde_json::from_str(&body)
-            .unwrap_or_else(|e| panic!("bad /_count reply {body:?}: {e}"));
-        counts.get("GetRoleCredentials").copied().unwrap_or(0)
-    }
-}
-
-impl Drop for FakeSso {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Writes the token `aws sso login` caches for `id` (an sso-session name,
 /// or the start URL of a legacy profile) under `home`, as awscli does:
 /// `~/.aws/sso/cache/<sha1 of id>.json`.
@@ -1057,4 +1016,64 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// tests/support/fake_sts.py: an STS whose AssumeRole only succeeds with one
+/// MFA code (and a serial number). Killed on drop.
+pub struct FakeSts(Fake);
+
+impl FakeSts {
+    /// Starts the fake; AssumeRole succeeds only with TokenCode `good_code`.
+    pub fn start(good_code: &str) -> FakeSts {
+        FakeSts::start_with(good_code, &[])
+    }
+
+    /// As [`FakeSts::start`], with more of fake_sts.py's options
+    /// (`--no-mfa`, `--external-id ID`, `--lifetime SECONDS`, `--max-mfa-age ROLE=SECONDS`,
+    /// `--deny-role ROLE`).
+    pub fn start_with(good_code: &str, options: &[&str]) -> FakeSts {
+        let args = [&["--good-code", good_code], options].concat();
+        FakeSts(Fake::start("fake_sts.py", &args))
+    }
+
+    /// The fake's URL, e.g. `http://127.0.0.1:41234`.
+    pub fn endpoint(&self) -> String {
+        self.0.endpoint()
+    }
+
+    /// How many requests for STS `action` (e.g. "AssumeRole") it has received.
+    pub fn count(&self, action: &str) -> usize {
+        self.0.count(action)
+    }
+
+    /// POSTs to one of the fake's control paths (`/_expire_sessions`,
+    /// `/_age_sessions?seconds=N`).
+    pub fn control(&self, path: &str) {
+        self.0.post(path);
+    }
+}
+
+/// tests/support/fake_sso.py: the IAM Identity Center portal's
+/// GetRoleCredentials, handing out role credentials from `moto` to the
+/// holders of `tokens`. Killed on drop.
+pub struct FakeSso(Fake);
+
+impl FakeSso {
+    pub fn start(moto: &str, tokens: &[&str]) -> FakeSso {
+        let mut args = vec!["--moto", moto];
+        for token in tokens {
+            args.extend(["--token", token]);
+        }
+        FakeSso(Fake::start("fake_sso.py", &args))
+    }
+
+    /// The portal's URL, for AWS_ENDPOINT_URL_SSO.
+    pub fn endpoint(&self) -> String {
+        self.0.endpoint()
+    }
+
+    /// How many GetRoleCredentials requests it has received.
+    pub fn calls(&self) -> usize {
+        self.0.count("GetRoleCredentials")
+    }
 }
