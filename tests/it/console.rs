@@ -109,14 +109,7 @@ fn caller_of(env: &TestEnv, session: &Value) -> String {
             "AWS_SESSION_TOKEN",
             session["sessionToken"].as_str().unwrap(),
         )
-        .args([
-            "sts",
-            "get-caller-identity",
-            "--query",
-            "Arn",
-            "--output",
-            "text",
-        ]));
+        .args(WHOAMI));
     assert_ok(&out);
     stdout(&out).trim().to_owned()
 }

@@ -8,7 +8,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use crate::util::*;
@@ -121,11 +121,7 @@ fn exec_replaces_the_process() {
     let child = env
         .cmd()
         .args(["--role", "admin", "sh", "-c", "echo $$"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn_piped();
     let pid = child.id();
     let output = child.wait_with_output().unwrap();
     assert_ok(&output);
@@ -665,15 +661,7 @@ fn default_refresh_before_expiry_is_fifteen_minutes() {
 fn concurrent_cold_calls_make_one_assume_role() {
     let (_, env) = TestEnv::prefixed_user("cache-concurrent");
     let children: Vec<_> = (0..12)
-        .map(|_| {
-            env.cmd()
-                .args(["--role", "admin"])
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
+        .map(|_| env.cmd().args(["--role", "admin"]).spawn_piped())
         .collect();
     let keys: Vec<String> = children
         .into_iter()

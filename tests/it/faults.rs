@@ -17,7 +17,7 @@ use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -397,11 +397,7 @@ fn sigkill_during_refreshes_never_tears_the_cache_or_the_credentials_file() {
         let child = env
             .cmd()
             .args(["--role", "admin", "--force-refresh"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+            .spawn_piped();
         let pid = child.id();
         let leave = rng.next().is_multiple_of(5);
         let delay = Duration::from_millis(rng.next() % 41);
@@ -585,15 +581,7 @@ impl CountingProxy {
 fn concurrently(env: &TestEnv, roles: &[String]) -> Vec<BTreeMap<String, String>> {
     let children: Vec<_> = roles
         .iter()
-        .map(|role| {
-            env.cmd()
-                .args(["--role", role])
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
+        .map(|role| env.cmd().args(["--role", role]).spawn_piped())
         .collect();
     children
         .into_iter()
@@ -611,6 +599,15 @@ fn concurrently(env: &TestEnv, roles: &[String]) -> Vec<BTreeMap<String, String>
 }
 
 impl CountingProxy {
+    /// A fresh moto user whose environment (as [`TestEnv::prefixed_user`])
+    /// reaches moto through a new proxy.
+    fn user(name: &str) -> (CountingProxy, TestEnv) {
+        let (_, env) = TestEnv::prefixed_user(name);
+        let proxy = CountingProxy::start(&moto().endpoint());
+        let env = env.endpoint(&proxy.endpoint());
+        (proxy, env)
+    }
+
     /// Waits until every connection accepted so far has closed and been
     /// counted (the callers have exited, so each one closes).
     fn settle(&self) {
@@ -628,13 +625,7 @@ impl CountingProxy {
 
 #[test]
 fn fifty_concurrent_cold_calls_for_one_role_make_one_assume_role() {
-    let user = moto().create_user("conc-one");
-    let proxy = CountingProxy::start(&moto().endpoint());
-    let env = TestEnv::new()
-        .trusting_work()
-        .with_user(&user)
-        .endpoint(&proxy.endpoint());
-    env.prefix_in_work();
+    let (proxy, env) = CountingProxy::user("conc-one");
     let started = Instant::now();
     let results = concurrently(&env, &vec!["admin".to_owned(); 50]);
     let took = started.elapsed();
@@ -666,13 +657,7 @@ fn fifty_concurrent_cold_calls_for_one_role_make_one_assume_role() {
 
 #[test]
 fn fifty_concurrent_cold_calls_over_five_roles_lose_no_profile() {
-    let user = moto().create_user("conc-five");
-    let proxy = CountingProxy::start(&moto().endpoint());
-    let env = TestEnv::new()
-        .trusting_work()
-        .with_user(&user)
-        .endpoint(&proxy.endpoint());
-    env.prefix_in_work();
+    let (proxy, env) = CountingProxy::user("conc-five");
     let kept = "# mine\n[default]\naws_access_key_id = AKIADEFAULT\n";
     env.write("home/.aws/credentials", kept);
     let roles: Vec<String> = (0..50).map(|i| format!("r{}", i % 5)).collect();
@@ -736,13 +721,7 @@ fn fifty_concurrent_cold_calls_over_five_roles_lose_no_profile() {
 /// can be lost to another).
 #[test]
 fn concurrent_cold_calls_for_five_roles_look_up_the_identity_once() {
-    let user = moto().create_user("conc-identity");
-    let proxy = CountingProxy::start(&moto().endpoint());
-    let env = TestEnv::new()
-        .trusting_work()
-        .with_user(&user)
-        .endpoint(&proxy.endpoint());
-    env.prefix_in_work();
+    let (proxy, env) = CountingProxy::user("conc-identity");
     let roles: Vec<String> = (0..10).map(|i| format!("r{}", i % 5)).collect();
     concurrently(&env, &roles);
     proxy.settle();

@@ -390,14 +390,7 @@ fn serve_hides_credentials_of_the_default_profile_in_both_files() {
         .command(venv_bin("aws"))
         .env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_SECRET_ACCESS_KEY")
-        .args([
-            "sts",
-            "get-caller-identity",
-            "--query",
-            "Arn",
-            "--output",
-            "text",
-        ]));
+        .args(WHOAMI));
     assert_ok(&plain);
     assert_eq!(
         stdout(&plain).trim(),
@@ -428,19 +421,8 @@ fn serve_hides_credentials_of_the_default_profile_in_both_files() {
 #[test]
 fn an_assume_role_inside_a_served_command_starts_from_the_users_identity() {
     let w = world("serve-nested", 900);
-    let output = run(&mut w.serve(&[
-        "assume-role",
-        "--role",
-        "ops",
-        "--",
-        "aws",
-        "sts",
-        "get-caller-identity",
-        "--query",
-        "Arn",
-        "--output",
-        "text",
-    ]));
+    let output =
+        run(&mut w.serve(&[&["assume-role", "--role", "ops", "--", "aws"], WHOAMI].concat()));
     assert_ok(&output);
     assert_eq!(
         stdout(&output).trim(),
@@ -537,11 +519,7 @@ fn serve_passes_sigterm_on_and_stays_the_commands_parent() {
             "-c",
             "trap 'echo got TERM; exit 3' TERM; echo $PPID; while :; do sleep 0.05; done",
         ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn_piped();
     let pid = child.id();
     // Should the signal get lost, the test fails instead of hanging.
     let reaped = Arc::new(Mutex::new(false));

@@ -39,6 +39,16 @@ pub const ADMIN: &str = "arn:aws:iam::123456789012:role/admin";
 /// An endpoint nothing listens on (the discard port).
 pub const DEAD: &str = "http://127.0.0.1:9";
 
+/// awscli's arguments that print the caller's ARN.
+pub const WHOAMI: &[&str] = &[
+    "sts",
+    "get-caller-identity",
+    "--query",
+    "Arn",
+    "--output",
+    "text",
+];
+
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_assume-role");
 
@@ -708,6 +718,22 @@ pub fn one_warning(output: &Output) -> (String, BTreeMap<String, String>) {
     (err.trim_end().to_owned(), parse_vars(&stdout(output)))
 }
 
+/// Starts a command in the background with stdin closed and both output
+/// streams piped.
+pub trait SpawnPiped {
+    fn spawn_piped(&mut self) -> Child;
+}
+
+impl SpawnPiped for Command {
+    fn spawn_piped(&mut self) -> Child {
+        self.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {self:?}: {e}"))
+    }
+}
+
 /// The test virtualenv's `aws` (AWS CLI v1), in `env`'s environment.
 pub fn aws_cli(env: &TestEnv) -> Command {
     env.command(venv_bin("aws"))
@@ -866,16 +892,8 @@ impl User {
 pub fn caller_arn_without_env_keys(mut cmd: Command) -> String {
     cmd.env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_SECRET_ACCESS_KEY")
-        .args([
-            "--",
-            "aws",
-            "sts",
-            "get-caller-identity",
-            "--query",
-            "Arn",
-            "--output",
-            "text",
-        ]);
+        .args(["--", "aws"])
+        .args(WHOAMI);
     let out = run(&mut cmd);
     assert_ok(&out);
     stdout(&out).trim().to_owned()
