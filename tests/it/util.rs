@@ -9,16 +9,16 @@ pub mod tmux;
 
 pub use tmux::Tmux;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
 use std::future::Future;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -337,6 +337,8 @@ fn kill_at_exit(pid: u32) {
 pub struct Moto {
     child: Child,
     port: u16,
+    /// The users created so far.
+    users: Mutex<BTreeSet<String>>,
 }
 
 impl Moto {
@@ -358,7 +360,11 @@ impl Moto {
                 .parse()
                 .ok()
         });
-        Moto { child, port }
+        Moto {
+            child,
+            port,
+            users: Mutex::default(),
+        }
     }
 
     /// The server's URL, e.g. `http://127.0.0.1:41234`.
@@ -375,6 +381,7 @@ impl Moto {
     pub fn reset(&self) {
         let (status, _, body) = http(self.port, "POST", "/moto-api/reset");
         assert_eq!(status, 200, "moto reset failed: {body}");
+        self.users.lock().unwrap().clear();
     }
 
     /// An IAM client with moto's catch-all test credentials.
@@ -382,8 +389,13 @@ impl Moto {
         iam_client(&self.endpoint(), "testing", "testing")
     }
 
-    /// Creates an IAM user with one access key.
+    /// Creates an IAM user with one access key. A name may be used once
+    /// per server: tests share moto, so each picks its own.
     pub fn create_user(&self, name: &str) -> User {
+        assert!(
+            self.users.lock().unwrap().insert(name.to_owned()),
+            "the moto user {name:?} exists already: another test uses the name; pick one of its own"
+        );
         let iam = self.admin_iam();
         block_on(async {
             let created = sdk("CreateUser", iam.create_user().user_name(name).send().await);
