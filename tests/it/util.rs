@@ -243,7 +243,9 @@ impl Fake {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/support")
             .join(script);
+        // -B: importing tests/support/fakehttp.py writes no __pycache__.
         let mut child = Command::new(venv_bin("python"))
+            .arg("-B")
             .arg(path)
             .args(args)
             .stdin(Stdio::null())

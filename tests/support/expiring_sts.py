@@ -28,13 +28,14 @@ import re
 import secrets
 import string
 import sys
-import threading
 import time
 import uuid
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, quote, urlsplit
 from xml.sax.saxutils import escape
+
+from fakehttp import serve
 
 NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 ACCOUNT = "123456789012"
@@ -245,20 +246,7 @@ def main():
     parser.add_argument("--ttl", type=int, default=25, help="seconds every issued credential lives")
     parser.add_argument("--mfa-code", help="the only MFA code accepted, when MFA is wanted")
     args = parser.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.ttl = args.ttl
-    server.issued = {}
-    server.calls = []
-    server.deny = False
-    server.mfa_code = args.mfa_code
-    server.lock = threading.Lock()
-    print(f"PORT={server.server_address[1]}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return serve(Handler, ttl=args.ttl, issued={}, calls=[], deny=False, mfa_code=args.mfa_code)
 
 
 if __name__ == "__main__":

@@ -24,10 +24,11 @@ import argparse
 import json
 import secrets
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
+
+from fakehttp import serve
 
 SESSION_KEYS = ["sessionId", "sessionKey", "sessionToken"]
 TOKEN_LIFETIME = 15 * 60
@@ -121,18 +122,7 @@ def main():
     parser.add_argument("--refuse", action="store_true", help="answer every getSigninToken with 400")
     args = parser.parse_args()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.refuse = args.refuse
-    server.log = []
-    server.tokens = {}
-    server.lock = threading.Lock()
-    print(f"PORT={server.server_address[1]}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return serve(Handler, refuse=args.refuse, log=[], tokens={})
 
 
 if __name__ == "__main__":

@@ -39,12 +39,13 @@ import re
 import secrets
 import string
 import sys
-import threading
 import uuid
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
+
+from fakehttp import serve
 
 NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 CALLER_ACCOUNT = "123456789012"
@@ -314,24 +315,18 @@ def main():
     parser.add_argument("--deny-role", action="append", default=[], metavar="ROLE")
     args = parser.parse_args()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.good_code = args.good_code
-    server.no_mfa = args.no_mfa
-    server.external_id = args.external_id
-    server.lifetime = args.lifetime
-    server.last_expiration = datetime.min.replace(tzinfo=timezone.utc)
-    server.counts = {}
-    server.sessions = {}
-    server.max_mfa_age = {r: int(s) for r, s in (a.split("=", 1) for a in args.max_mfa_age)}
-    server.deny_roles = set(args.deny_role)
-    server.lock = threading.Lock()
-    print(f"PORT={server.server_address[1]}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return serve(
+        Handler,
+        good_code=args.good_code,
+        no_mfa=args.no_mfa,
+        external_id=args.external_id,
+        lifetime=args.lifetime,
+        last_expiration=datetime.min.replace(tzinfo=timezone.utc),
+        counts={},
+        sessions={},
+        max_mfa_age={r: int(s) for r, s in (a.split("=", 1) for a in args.max_mfa_age)},
+        deny_roles=set(args.deny_role),
+    )
 
 
 if __name__ == "__main__":
