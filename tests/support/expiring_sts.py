@@ -31,11 +31,10 @@ import sys
 import time
 import uuid
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, quote, urlsplit
 from xml.sax.saxutils import escape
 
-from fakehttp import serve
+from fakehttp import QuietHandler, serve
 
 NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 ACCOUNT = "123456789012"
@@ -83,12 +82,8 @@ def expected_signature(handler, body, secret, date, region, service, signed_head
     return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(QuietHandler):
     server_version = "expiring-sts"
-
-    def log_message(self, format, *args):
-        pass
 
     def do_GET(self):
         if urlsplit(self.path).path == "/_calls":
@@ -229,16 +224,6 @@ class Handler(BaseHTTPRequestHandler):
     def record(self, action, key, status):
         with self.server.lock:
             self.server.calls.append({"action": action, "key": key, "status": status})
-
-    def reply(self, status, content_type, body, request_id=None):
-        data = body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        if request_id:
-            self.send_header("x-amzn-RequestId", request_id)
-        self.end_headers()
-        self.wfile.write(data)
 
 
 def main():

@@ -25,10 +25,9 @@ import json
 import secrets
 import sys
 import time
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
 
-from fakehttp import serve
+from fakehttp import QuietHandler, serve
 
 SESSION_KEYS = ["sessionId", "sessionKey", "sessionToken"]
 TOKEN_LIFETIME = 15 * 60
@@ -38,12 +37,8 @@ class Refused(Exception):
     pass
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(QuietHandler):
     server_version = "fake-signin"
-
-    def log_message(self, format, *args):
-        pass
 
     def do_GET(self):
         url = urlsplit(self.path)
@@ -107,14 +102,6 @@ class Handler(BaseHTTPRequestHandler):
         if not all(isinstance(session[k], str) and session[k] for k in SESSION_KEYS):
             raise Refused("Session values must be non-empty strings")
         return session
-
-    def reply(self, status, content_type, body):
-        data = body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
 
 def main():

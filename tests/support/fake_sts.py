@@ -41,11 +41,10 @@ import string
 import sys
 import uuid
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
 
-from fakehttp import serve
+from fakehttp import QuietHandler, serve
 
 NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 CALLER_ACCOUNT = "123456789012"
@@ -228,12 +227,8 @@ ACTIONS = {
 }
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(QuietHandler):
     server_version = "fake-sts"
-
-    def log_message(self, format, *args):
-        pass
 
     def do_GET(self):
         if urlsplit(self.path).path == "/_count":
@@ -293,16 +288,6 @@ class Handler(BaseHTTPRequestHandler):
             f"</{action}Response>",
             request_id,
         )
-
-    def reply(self, status, content_type, body, request_id=None):
-        data = body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        if request_id:
-            self.send_header("x-amzn-RequestId", request_id)
-        self.end_headers()
-        self.wfile.write(data)
 
 
 def main():
