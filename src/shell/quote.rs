@@ -68,7 +68,7 @@ pub fn powershell(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     //! Known adversarial cases. bash, zsh and fish are additionally exercised
-    //! end to end by `tests/shell_quote.rs`; PowerShell is not installable in
+    //! end to end by `tests/it/shell_quote.rs`; PowerShell is not installable in
     //! the test environment, so the `powershell` cases here are its coverage.
 
     use super::*;

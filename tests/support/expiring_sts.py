@@ -28,13 +28,13 @@ import re
 import secrets
 import string
 import sys
-import threading
 import time
 import uuid
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, urlsplit
 from xml.sax.saxutils import escape
+
+from fakehttp import QuietHandler, serve
 
 NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 ACCOUNT = "123456789012"
@@ -82,12 +82,8 @@ def expected_signature(handler, body, secret, date, region, service, signed_head
     return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(QuietHandler):
     server_version = "expiring-sts"
-
-    def log_message(self, format, *args):
-        pass
 
     def do_GET(self):
         if urlsplit(self.path).path == "/_calls":
@@ -229,36 +225,13 @@ class Handler(BaseHTTPRequestHandler):
         with self.server.lock:
             self.server.calls.append({"action": action, "key": key, "status": status})
 
-    def reply(self, status, content_type, body, request_id=None):
-        data = body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        if request_id:
-            self.send_header("x-amzn-RequestId", request_id)
-        self.end_headers()
-        self.wfile.write(data)
-
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ttl", type=int, default=25, help="seconds every issued credential lives")
     parser.add_argument("--mfa-code", help="the only MFA code accepted, when MFA is wanted")
     args = parser.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.ttl = args.ttl
-    server.issued = {}
-    server.calls = []
-    server.deny = False
-    server.mfa_code = args.mfa_code
-    server.lock = threading.Lock()
-    print(f"PORT={server.server_address[1]}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return serve(Handler, ttl=args.ttl, issued={}, calls=[], deny=False, mfa_code=args.mfa_code)
 
 
 if __name__ == "__main__":

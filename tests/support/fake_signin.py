@@ -24,10 +24,10 @@ import argparse
 import json
 import secrets
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
+
+from fakehttp import QuietHandler, serve
 
 SESSION_KEYS = ["sessionId", "sessionKey", "sessionToken"]
 TOKEN_LIFETIME = 15 * 60
@@ -37,12 +37,8 @@ class Refused(Exception):
     pass
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(QuietHandler):
     server_version = "fake-signin"
-
-    def log_message(self, format, *args):
-        pass
 
     def do_GET(self):
         url = urlsplit(self.path)
@@ -107,32 +103,13 @@ class Handler(BaseHTTPRequestHandler):
             raise Refused("Session values must be non-empty strings")
         return session
 
-    def reply(self, status, content_type, body):
-        data = body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--refuse", action="store_true", help="answer every getSigninToken with 400")
     args = parser.parse_args()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.refuse = args.refuse
-    server.log = []
-    server.tokens = {}
-    server.lock = threading.Lock()
-    print(f"PORT={server.server_address[1]}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return serve(Handler, refuse=args.refuse, log=[], tokens={})
 
 
 if __name__ == "__main__":

@@ -31,7 +31,9 @@ import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from fakehttp import serve
 
 STS_NS = "{https://sts.amazonaws.com/doc/2011-06-15/}"
 
@@ -130,13 +132,7 @@ def main():
                 return self.reply(500, {"message": str(e)}, "InternalServerException")
             return self.reply(200, {"roleCredentials": creds})
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    print(f"PORT={server.server_address[1]}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return serve(Handler)
 
 
 if __name__ == "__main__":

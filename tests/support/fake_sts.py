@@ -17,7 +17,9 @@ Usage: fake_sts.py --good-code CODE [--no-mfa] [--external-id ID] [--lifetime SE
 --no-mfa: AssumeRole needs no MFA (a code, if sent, must still be good).
 --external-id: AssumeRole is denied, as AWS denies it, unless ExternalId is ID.
 --lifetime: credentials expire SECONDS from now, whatever was asked (as AWS
-caps a chained role's session at one hour).
+caps a chained role's session at one hour); each a second later than the
+one before at least, so that two issued within one second still differ in
+expiry, as a refresh must show.
 --max-mfa-age: ROLE (its name) is denied to an MFA session authenticated
 more than SECONDS ago, like a policy on aws:MultiFactorAuthAge.
 --deny-role: ROLE is always denied.
@@ -37,12 +39,12 @@ import re
 import secrets
 import string
 import sys
-import threading
 import uuid
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
+
+from fakehttp import QuietHandler, serve
 
 NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 CALLER_ACCOUNT = "123456789012"
@@ -193,6 +195,10 @@ def assume_role(params, server, headers):
 
     lifetime = server.lifetime if server.lifetime is not None else int(duration)
     key, secret, token, expiration = new_credentials(lifetime)
+    if server.lifetime is not None:
+        with server.lock:
+            expiration = max(expiration.replace(microsecond=0), server.last_expiration + timedelta(seconds=1))
+            server.last_expiration = expiration
     return (
         "<AssumeRoleResult>"
         f"{credentials_xml(key, secret, token, expiration)}"
@@ -221,12 +227,8 @@ ACTIONS = {
 }
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(QuietHandler):
     server_version = "fake-sts"
-
-    def log_message(self, format, *args):
-        pass
 
     def do_GET(self):
         if urlsplit(self.path).path == "/_count":
@@ -287,16 +289,6 @@ class Handler(BaseHTTPRequestHandler):
             request_id,
         )
 
-    def reply(self, status, content_type, body, request_id=None):
-        data = body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        if request_id:
-            self.send_header("x-amzn-RequestId", request_id)
-        self.end_headers()
-        self.wfile.write(data)
-
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -308,23 +300,18 @@ def main():
     parser.add_argument("--deny-role", action="append", default=[], metavar="ROLE")
     args = parser.parse_args()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.good_code = args.good_code
-    server.no_mfa = args.no_mfa
-    server.external_id = args.external_id
-    server.lifetime = args.lifetime
-    server.counts = {}
-    server.sessions = {}
-    server.max_mfa_age = {r: int(s) for r, s in (a.split("=", 1) for a in args.max_mfa_age)}
-    server.deny_roles = set(args.deny_role)
-    server.lock = threading.Lock()
-    print(f"PORT={server.server_address[1]}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return serve(
+        Handler,
+        good_code=args.good_code,
+        no_mfa=args.no_mfa,
+        external_id=args.external_id,
+        lifetime=args.lifetime,
+        last_expiration=datetime.min.replace(tzinfo=timezone.utc),
+        counts={},
+        sessions={},
+        max_mfa_age={r: int(s) for r, s in (a.split("=", 1) for a in args.max_mfa_age)},
+        deny_roles=set(args.deny_role),
+    )
 
 
 if __name__ == "__main__":

@@ -2,21 +2,23 @@
 //! checks MFA codes, an isolated environment for running the binary, and
 //! small helpers for running commands and checking their output.
 //!
-//! Use it with `mod common;` from each test file.
+//! `sh` is the harness for scripts in real shells, `tmux` a terminal.
 
-// Every test file compiles its own copy; not each one uses every helper.
-#![allow(dead_code)]
+pub mod sh;
+pub mod tmux;
 
-use std::collections::BTreeMap;
+pub use tmux::Tmux;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
 use std::future::Future;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -24,6 +26,55 @@ use tempfile::TempDir;
 
 /// The region every test runs in.
 pub const REGION: &str = "us-east-1";
+
+/// The account of moto and the fakes.
+pub const ACCOUNT: &str = "123456789012";
+
+/// What most tests configure as `role_prefix`.
+pub const PREFIX: &str = "arn:aws:iam::123456789012:role/";
+
+/// The role most tests assume.
+pub const ADMIN: &str = "arn:aws:iam::123456789012:role/admin";
+
+/// An endpoint nothing listens on (the discard port).
+pub const DEAD: &str = "http://127.0.0.1:9";
+
+/// awscli's arguments that print the caller's ARN.
+pub const WHOAMI: &[&str] = &[
+    "sts",
+    "get-caller-identity",
+    "--query",
+    "Arn",
+    "--output",
+    "text",
+];
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_assume-role");
+
+/// The role `name` under [`PREFIX`].
+pub fn role(name: &str) -> String {
+    format!("{PREFIX}{name}")
+}
+
+/// PATH with our binary first (a stale `assume-role` may be installed
+/// elsewhere), then the virtualenv's `aws`.
+pub fn test_path() -> String {
+    let ours = Path::new(BIN).parent().unwrap().display().to_string();
+    format!("{ours}:{}", venv_path())
+}
+
+/// Fails, with the command that installs it, when `tool` is not on PATH.
+pub fn need(tool: &str) {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "{tool} is needed for this test: apt-get install {tool} (scripts/setup installs it)"
+    );
+}
 
 /// How long a server may take to report its port.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(20);
@@ -152,8 +203,9 @@ pub fn wait_for_port(
     }
 }
 
-/// Sends a bodiless HTTP request to 127.0.0.1:`port`; returns status and body.
-fn http(port: u16, method: &str, path: &str) -> (u16, String) {
+/// Sends a bodiless HTTP request to 127.0.0.1:`port`; returns the status,
+/// the head and the body.
+pub fn http(port: u16, method: &str, path: &str) -> (u16, String, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port))
         .unwrap_or_else(|e| panic!("cannot connect to 127.0.0.1:{port}: {e}"));
     stream
@@ -174,7 +226,79 @@ fn http(port: u16, method: &str, path: &str) -> (u16, String) {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    (status, body.to_owned())
+    (status, head.to_owned(), body.to_owned())
+}
+
+/// A fake server of tests/support, run by the virtualenv's python on a
+/// free port of 127.0.0.1 (the script prints `PORT=N` once it listens);
+/// killed on drop.
+pub struct Fake {
+    child: Child,
+    port: u16,
+}
+
+impl Fake {
+    /// Starts tests/support/`script` with `args`.
+    pub fn start(script: &str, args: &[&str]) -> Fake {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/support")
+            .join(script);
+        // -B: importing tests/support/fakehttp.py writes no __pycache__.
+        let mut child = Command::new(venv_bin("python"))
+            .arg("-B")
+            .arg(path)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {script}: {e}"));
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let port = wait_for_port(script, &mut child, stdout, |line| {
+            line.strip_prefix("PORT=")?.parse().ok()
+        });
+        Fake { child, port }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Its URL, e.g. `http://127.0.0.1:41234`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// GETs one of its control paths (`/_count`, `/_log`, …), which must
+    /// answer 200; returns the body.
+    pub fn get(&self, path: &str) -> String {
+        self.control("GET", path)
+    }
+
+    /// POSTs to one of its control paths, which must answer 200.
+    pub fn post(&self, path: &str) {
+        self.control("POST", path);
+    }
+
+    fn control(&self, method: &str, path: &str) -> String {
+        let (status, _, body) = http(self.port, method, path);
+        assert_eq!(status, 200, "{method} {path} on the fake failed: {body}");
+        body
+    }
+
+    /// The count of `name` in the JSON object at `/_count`.
+    pub fn count(&self, name: &str) -> usize {
+        let body = self.get("/_count");
+        let counts: BTreeMap<String, usize> = serde_json::from_str(&body)
+            .unwrap_or_else(|e| panic!("bad /_count reply {body:?}: {e}"));
+        counts.get(name).copied().unwrap_or(0)
+    }
+}
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// A user created in moto, with an access key.
@@ -199,25 +323,24 @@ pub fn shared_moto() -> &'static Moto {
 
 fn kill_at_exit(pid: u32) {
     static PID: AtomicI32 = AtomicI32::new(0);
-    unsafe extern "C" {
-        fn atexit(callback: extern "C" fn()) -> i32;
-        safe fn kill(pid: i32, signal: i32) -> i32;
-    }
     extern "C" fn stop() {
         let pid = PID.load(Ordering::SeqCst);
         if pid > 0 {
-            kill(pid, 9);
+            // SAFETY: kill(2) touches no memory of ours.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
         }
     }
     PID.store(pid as i32, Ordering::SeqCst);
     // SAFETY: registers a plain function that only calls kill(2).
-    assert_eq!(unsafe { atexit(stop) }, 0, "atexit failed");
+    assert_eq!(unsafe { libc::atexit(stop) }, 0, "atexit failed");
 }
 
 /// A moto server on a free port of 127.0.0.1, killed on drop.
 pub struct Moto {
     child: Child,
     port: u16,
+    /// The users created so far.
+    users: Mutex<BTreeSet<String>>,
 }
 
 impl Moto {
@@ -239,7 +362,11 @@ impl Moto {
                 .parse()
                 .ok()
         });
-        Moto { child, port }
+        Moto {
+            child,
+            port,
+            users: Mutex::default(),
+        }
     }
 
     /// The server's URL, e.g. `http://127.0.0.1:41234`.
@@ -254,8 +381,9 @@ impl Moto {
 
     /// Wipes all state (users, roles, keys, ...).
     pub fn reset(&self) {
-        let (status, body) = http(self.port, "POST", "/moto-api/reset");
+        let (status, _, body) = http(self.port, "POST", "/moto-api/reset");
         assert_eq!(status, 200, "moto reset failed: {body}");
+        self.users.lock().unwrap().clear();
     }
 
     /// An IAM client with moto's catch-all test credentials.
@@ -263,8 +391,13 @@ impl Moto {
         iam_client(&self.endpoint(), "testing", "testing")
     }
 
-    /// Creates an IAM user with one access key.
+    /// Creates an IAM user with one access key. A name may be used once
+    /// per server: tests share moto, so each picks its own.
     pub fn create_user(&self, name: &str) -> User {
+        assert!(
+            self.users.lock().unwrap().insert(name.to_owned()),
+            "the moto user {name:?} exists already: another test uses the name; pick one of its own"
+        );
         let iam = self.admin_iam();
         block_on(async {
             let created = sdk("CreateUser", iam.create_user().user_name(name).send().await);
@@ -356,68 +489,6 @@ impl Drop for Moto {
     }
 }
 
-/// tests/support/fake_sts.py: an STS whose AssumeRole only succeeds with one
-/// MFA code (and a serial number). Killed on drop.
-pub struct FakeSts {
-    child: Child,
-    port: u16,
-}
-
-impl FakeSts {
-    /// Starts the fake; AssumeRole succeeds only with TokenCode `good_code`.
-    pub fn start(good_code: &str) -> FakeSts {
-        FakeSts::start_with(good_code, &[])
-    }
-
-    /// As [`FakeSts::start`], with more of fake_sts.py's options
-    /// (`--no-mfa`, `--external-id ID`, `--lifetime SECONDS`, `--max-mfa-age ROLE=SECONDS`,
-    /// `--deny-role ROLE`).
-    pub fn start_with(good_code: &str, options: &[&str]) -> FakeSts {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/fake_sts.py");
-        let mut child = Command::new(venv_bin("python"))
-            .arg(script)
-            .args(["--good-code", good_code])
-            .args(options)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start fake_sts.py: {e}"));
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let port = wait_for_port("fake_sts.py", &mut child, stdout, |line| {
-            line.strip_prefix("PORT=")?.parse().ok()
-        });
-        FakeSts { child, port }
-    }
-
-    /// The fake's URL, e.g. `http://127.0.0.1:41234`.
-    pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// How many requests for STS `action` (e.g. "AssumeRole") it has received.
-    pub fn count(&self, action: &str) -> usize {
-        let (status, body) = http(self.port, "GET", "/_count");
-        assert_eq!(status, 200, "fake STS /_count failed: {body}");
-        let counts: BTreeMap<String, usize> = serde_json::from_str(&body)
-            .unwrap_or_else(|e| panic!("bad /_count reply {body:?}: {e}"));
-        counts.get(action).copied().unwrap_or(0)
-    }
-
-    /// POSTs to one of the fake's control paths (`/_expire_sessions`,
-    /// `/_age_sessions?seconds=N`).
-    pub fn control(&self, path: &str) {
-        let (status, body) = http(self.port, "POST", path);
-        assert_eq!(status, 200, "fake STS {path} failed: {body}");
-    }
-}
-
-impl Drop for FakeSts {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// An isolated user for running the binary: a temporary directory holding
 /// `home/`, `work/` (the current directory) and the XDG directories
 /// `cache/`, `data/` and `config/` (created only when something writes
@@ -441,6 +512,45 @@ impl TestEnv {
             root,
             vars: BTreeMap::new(),
         }
+    }
+
+    /// A fresh user `name` of the shared moto, and an environment using its
+    /// keys against moto, with no assume-role.yaml.
+    pub fn user(name: &str) -> (User, TestEnv) {
+        let moto = shared_moto();
+        let user = moto.create_user(name);
+        let env = TestEnv::new().with_user(&user).endpoint(&moto.endpoint());
+        (user, env)
+    }
+
+    /// As [`TestEnv::user`], with project files under `work/` trusted.
+    pub fn trusted_user(name: &str) -> (User, TestEnv) {
+        let (user, env) = TestEnv::user(name);
+        (user, env.trusting_work())
+    }
+
+    /// As [`TestEnv::trusted_user`], with `role_prefix: PREFIX` in
+    /// work/assume-role.yaml.
+    pub fn prefixed_user(name: &str) -> (User, TestEnv) {
+        let (user, env) = TestEnv::trusted_user(name);
+        env.prefix_in_work();
+        (user, env)
+    }
+
+    /// Writes `role_prefix: PREFIX` to work/assume-role.yaml.
+    pub fn prefix_in_work(&self) {
+        self.write("work/assume-role.yaml", &format!("role_prefix: {PREFIX}\n"));
+    }
+
+    /// As [`TestEnv::user`], with `role_prefix: PREFIX` in
+    /// ~/.aws/assume-role.yaml and the virtualenv's `aws` on PATH.
+    pub fn home_user(name: &str) -> (User, TestEnv) {
+        let (user, env) = TestEnv::user(name);
+        env.write(
+            "home/.aws/assume-role.yaml",
+            &format!("role_prefix: {PREFIX}\n"),
+        );
+        (user, env.set_env("PATH", &venv_path()))
     }
 
     /// Uses `user`'s access key (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
@@ -511,9 +621,40 @@ impl TestEnv {
         path
     }
 
+    /// assume-role's cache folder (`$XDG_CACHE_HOME/assume-role`).
+    pub fn cache_folder(&self) -> PathBuf {
+        self.cache_dir().join("assume-role")
+    }
+
+    /// The files in the cache folder whose names end with `suffix`, sorted.
+    pub fn cache_files(&self, suffix: &str) -> Vec<PathBuf> {
+        files_in(&self.cache_folder(), suffix)
+    }
+
+    /// Asserts that a failed call left no credentials behind: no cache
+    /// entry, no credentials file.
+    pub fn assert_nothing_written(&self) {
+        assert_eq!(self.cache_files(".creds.json"), Vec::<PathBuf>::new());
+        assert!(
+            !self.credentials_file().exists(),
+            "{} was written",
+            self.credentials_file().display()
+        );
+    }
+
     /// The assume-role binary, in this environment.
     pub fn cmd(&self) -> Command {
-        self.command(env!("CARGO_BIN_EXE_assume-role"))
+        self.command(BIN)
+    }
+
+    /// Runs the binary with `args`.
+    pub fn ar(&self, args: &[&str]) -> Output {
+        run(self.cmd().args(args))
+    }
+
+    /// The access key id print mode gives for `args`.
+    pub fn key(&self, args: &[&str]) -> String {
+        print_vars::<BTreeMap<String, String>>(self, args)["AWS_ACCESS_KEY_ID"].clone()
     }
 
     /// Any program, in this environment: PATH is the only variable inherited.
@@ -542,6 +683,71 @@ impl TestEnv {
     }
 }
 
+/// Files in `dir` whose names end with `suffix`, sorted; none when `dir`
+/// does not exist.
+pub fn files_in(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().ends_with(suffix))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The effective user id of the tests.
+pub fn geteuid() -> u32 {
+    // SAFETY: geteuid(2) cannot fail and touches no memory of ours.
+    unsafe { libc::geteuid() }
+}
+
+/// The permission bits of `path`.
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// Exit 0 and exactly one warning line on stderr: that line, and the
+/// variables print mode gave.
+pub fn one_warning(output: &Output) -> (String, BTreeMap<String, String>) {
+    assert_ok(output);
+    let err = stderr(output);
+    assert_eq!(
+        err.lines().count(),
+        1,
+        "expected exactly one warning\n{}",
+        describe(output)
+    );
+    assert!(
+        err.starts_with("assume-role: warning: "),
+        "{}",
+        describe(output)
+    );
+    (err.trim_end().to_owned(), parse_vars(&stdout(output)))
+}
+
+/// Starts a command in the background with stdin closed and both output
+/// streams piped.
+pub trait SpawnPiped {
+    fn spawn_piped(&mut self) -> Child;
+}
+
+impl SpawnPiped for Command {
+    fn spawn_piped(&mut self) -> Child {
+        self.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {self:?}: {e}"))
+    }
+}
+
 /// The test virtualenv's `aws` (AWS CLI v1), in `env`'s environment.
 pub fn aws_cli(env: &TestEnv) -> Command {
     env.command(venv_bin("aws"))
@@ -563,15 +769,10 @@ pub fn run_with_input(cmd: &mut Command, input: &str) -> Output {
 
 fn run_inner(cmd: &mut Command, input: Option<Vec<u8>>) -> Output {
     use std::os::unix::process::CommandExt;
-    unsafe extern "C" {
-        safe fn setsid() -> i32;
-        safe fn kill(pid: i32, signal: i32) -> i32;
-    }
-    const SIGKILL: i32 = 9;
     // SAFETY: setsid is async-signal-safe and touches no memory of ours.
     unsafe {
         cmd.pre_exec(|| {
-            setsid();
+            libc::setsid();
             Ok(())
         });
     }
@@ -608,7 +809,8 @@ fn run_inner(cmd: &mut Command, input: Option<Vec<u8>>) -> Output {
         if Instant::now() > deadline {
             // Kill the whole process group (led by the unreaped child), or
             // grandchildren would keep the pipes open.
-            kill(-(child.id() as i32), SIGKILL);
+            // SAFETY: kill(2) touches no memory of ours.
+            unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
             break (child.wait().expect("cannot wait for the command"), true);
         }
         thread::sleep(Duration::from_millis(10));
@@ -704,16 +906,8 @@ impl User {
 pub fn caller_arn_without_env_keys(mut cmd: Command) -> String {
     cmd.env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_SECRET_ACCESS_KEY")
-        .args([
-            "--",
-            "aws",
-            "sts",
-            "get-caller-identity",
-            "--query",
-            "Arn",
-            "--output",
-            "text",
-        ]);
+        .args(["--", "aws"])
+        .args(WHOAMI);
     let out = run(&mut cmd);
     assert_ok(&out);
     stdout(&out).trim().to_owned()
@@ -738,56 +932,6 @@ pub fn print_vars<C: FromIterator<(String, String)>>(env: &TestEnv, args: &[&str
     assert_ok(&output);
     assert_eq!(stderr(&output), "", "{}", describe(&output));
     parse_vars(&stdout(&output))
-}
-
-/// tests/support/fake_sso.py: the IAM Identity Center portal's
-/// GetRoleCredentials, handing out role credentials from `moto` to the
-/// holders of `tokens`. Killed on drop.
-pub struct FakeSso {
-    child: Child,
-    port: u16,
-}
-
-impl FakeSso {
-    pub fn start(moto: &str, tokens: &[&str]) -> FakeSso {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/fake_sso.py");
-        let mut cmd = Command::new(venv_bin("python"));
-        cmd.arg(script).args(["--moto", moto]);
-        for token in tokens {
-            cmd.args(["--token", token]);
-        }
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start fake_sso.py: {e}"));
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let port = wait_for_port("fake_sso.py", &mut child, stdout, |line| {
-            line.strip_prefix("PORT=")?.parse().ok()
-        });
-        FakeSso { child, port }
-    }
-
-    /// The portal's URL, for AWS_ENDPOINT_URL_SSO.
-    pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// How many GetRoleCredentials requests it has received.
-    pub fn calls(&self) -> usize {
-        let (status, body) = http(self.port, "GET", "/_count");
-        assert_eq!(status, 200, "fake SSO /_count failed: {body}");
-        let counts: BTreeMap<String, usize> = serde_json::from_str(&body)
-            .unwrap_or_else(|e| panic!("bad /_count reply {body:?}: {e}"));
-        counts.get("GetRoleCredentials").copied().unwrap_or(0)
-    }
-}
-
-impl Drop for FakeSso {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Writes the token `aws sso login` caches for `id` (an sso-session name,
@@ -904,4 +1048,64 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// tests/support/fake_sts.py: an STS whose AssumeRole only succeeds with one
+/// MFA code (and a serial number). Killed on drop.
+pub struct FakeSts(Fake);
+
+impl FakeSts {
+    /// Starts the fake; AssumeRole succeeds only with TokenCode `good_code`.
+    pub fn start(good_code: &str) -> FakeSts {
+        FakeSts::start_with(good_code, &[])
+    }
+
+    /// As [`FakeSts::start`], with more of fake_sts.py's options
+    /// (`--no-mfa`, `--external-id ID`, `--lifetime SECONDS`, `--max-mfa-age ROLE=SECONDS`,
+    /// `--deny-role ROLE`).
+    pub fn start_with(good_code: &str, options: &[&str]) -> FakeSts {
+        let args = [&["--good-code", good_code], options].concat();
+        FakeSts(Fake::start("fake_sts.py", &args))
+    }
+
+    /// The fake's URL, e.g. `http://127.0.0.1:41234`.
+    pub fn endpoint(&self) -> String {
+        self.0.endpoint()
+    }
+
+    /// How many requests for STS `action` (e.g. "AssumeRole") it has received.
+    pub fn count(&self, action: &str) -> usize {
+        self.0.count(action)
+    }
+
+    /// POSTs to one of the fake's control paths (`/_expire_sessions`,
+    /// `/_age_sessions?seconds=N`).
+    pub fn control(&self, path: &str) {
+        self.0.post(path);
+    }
+}
+
+/// tests/support/fake_sso.py: the IAM Identity Center portal's
+/// GetRoleCredentials, handing out role credentials from `moto` to the
+/// holders of `tokens`. Killed on drop.
+pub struct FakeSso(Fake);
+
+impl FakeSso {
+    pub fn start(moto: &str, tokens: &[&str]) -> FakeSso {
+        let mut args = vec!["--moto", moto];
+        for token in tokens {
+            args.extend(["--token", token]);
+        }
+        FakeSso(Fake::start("fake_sso.py", &args))
+    }
+
+    /// The portal's URL, for AWS_ENDPOINT_URL_SSO.
+    pub fn endpoint(&self) -> String {
+        self.0.endpoint()
+    }
+
+    /// How many GetRoleCredentials requests it has received.
+    pub fn calls(&self) -> usize {
+        self.0.count("GetRoleCredentials")
+    }
 }

@@ -3,37 +3,17 @@
 //! ~/.aws/credentials, get help text evaluated, chain roles, leak a file's
 //! content, or hand secrets to children.
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 
-use common::shared_moto as moto;
-use common::*;
-
-const PREFIX: &str = "arn:aws:iam::123456789012:role/";
-const BIN: &str = env!("CARGO_BIN_EXE_assume-role");
-
-/// A user of their own against the shared moto, role_prefix in ~/.aws.
-fn user_env(name: &str) -> (TestEnv, User) {
-    let user = moto().create_user(name);
-    let path = venv_path();
-    let env = TestEnv::new()
-        .with_user(&user)
-        .endpoint(&moto().endpoint())
-        .set_env("PATH", &path);
-    env.write(
-        "home/.aws/assume-role.yaml",
-        &format!("role_prefix: {PREFIX}\n"),
-    );
-    (env, user)
-}
+use crate::util::shared_moto as moto;
+use crate::util::*;
 
 #[test]
 fn completion_never_runs_role_names_from_a_cloned_repository() {
-    let (env, _) = user_env("sec-completion");
+    let (_, env) = TestEnv::home_user("sec-completion");
     env.write(
         "work/assume-role.yaml",
         "roles: ['$(touch pwned1)', '`touch pwned2`', 'x;touch pwned3', ok-role]\n",
@@ -75,7 +55,7 @@ printf '%s\n' "${{COMPREPLY[@]}}"
 
 #[test]
 fn profile_name_prefix_cannot_inject_sections_into_the_credentials_file() {
-    let (env, _) = user_env("sec-ini");
+    let (_, env) = TestEnv::home_user("sec-ini");
     let before = "[default]\nregion = eu-west-1\n";
     env.write("home/.aws/credentials", before);
     env.write(
@@ -98,7 +78,7 @@ fn profile_name_prefix_cannot_inject_sections_into_the_credentials_file() {
 
 #[test]
 fn help_flags_never_reach_the_shells_eval() {
-    let (env, _) = user_env("sec-help");
+    let (_, env) = TestEnv::home_user("sec-help");
     for flag in ["--help", "-h"] {
         let out = run(env.cmd().args(["__shell", "bash", "switch", "admin", flag]));
         assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
@@ -129,7 +109,7 @@ fn the_profile_written_for_the_active_role_is_never_a_base_identity() {
     // Inside a role's environment (as exec mode or `ar` leaves it), with the
     // role's awscli profile named by AWS_PROFILE: the next call must start
     // from the user's own identity ([default]), not from that profile.
-    let (env, user) = user_env("sec-chain");
+    let (user, env) = TestEnv::home_user("sec-chain");
     env.write(
         "home/.aws/credentials",
         &format!(
@@ -151,7 +131,7 @@ fn the_profile_written_for_the_active_role_is_never_a_base_identity() {
 
 #[test]
 fn an_untrusted_symlinked_config_never_shows_its_target() {
-    let (env, _) = user_env("sec-symlink");
+    let (_, env) = TestEnv::home_user("sec-symlink");
     let secret = env.write(
         "home/.ssh/id_key",
         "-----BEGIN KEY----- SECRET-CONTENT-XYZ\n",
@@ -171,7 +151,7 @@ fn an_untrusted_symlinked_config_never_shows_its_target() {
 
 #[test]
 fn the_saved_environment_is_not_exported_even_under_set_a() {
-    let (env, user) = user_env("sec-allexport");
+    let (user, env) = TestEnv::home_user("sec-allexport");
     let script = format!(
         r#"set -a
 eval "$({BIN} init bash --no-hook)"
@@ -203,7 +183,7 @@ env
 
 #[test]
 fn the_mfa_code_is_not_handed_to_the_command() {
-    let (env, _) = user_env("sec-mfa-env");
+    let (_, env) = TestEnv::home_user("sec-mfa-env");
     let out = run(env
         .cmd()
         .env("ASSUME_ROLE_MFA_TOKEN", "123456")
@@ -218,7 +198,7 @@ fn the_mfa_code_is_not_handed_to_the_command() {
 
 #[test]
 fn a_link_to_a_trusted_file_is_not_trusted_itself() {
-    let (env, _) = user_env("sec-borrow");
+    let (_, env) = TestEnv::home_user("sec-borrow");
     // One repository: the link stays inside it, so it is read.
     fs::create_dir_all(env.work().join(".git")).unwrap();
     env.write("work/prod/assume-role.yaml", "role: prod-admin\n");
@@ -257,7 +237,7 @@ fn a_link_to_a_trusted_file_is_not_trusted_itself() {
 fn a_users_own_profile_named_like_a_role_profile_is_kept() {
     // Inside a role's environment, AWS_PROFILE=prod-admin is the user's own
     // profile (it ends like the role's, but it is not the one written).
-    let (env, user) = user_env("sec-own-profile");
+    let (user, env) = TestEnv::home_user("sec-own-profile");
     env.write(
         "home/.aws/credentials",
         &user.credentials_section("prod-admin"),
@@ -457,7 +437,7 @@ fn warnings(out: &std::process::Output) -> Vec<String> {
 /// `allow` refuses it. A link within the repository is a file like any.
 #[test]
 fn a_link_out_of_its_repository_is_never_read_in_any_mode() {
-    let (env, _) = user_env("sec-link-out");
+    let (_, env) = TestEnv::home_user("sec-link-out");
     let key = env.write(
         "home/.ssh/id_ed25519",
         "-----BEGIN OPENSSH PRIVATE KEY-----\nSECRET-KEY-MATERIAL\n-----END OPENSSH PRIVATE KEY-----\n",
@@ -525,7 +505,7 @@ fn a_link_out_of_its_repository_is_never_read_in_any_mode() {
 /// key and the kind of problem only.
 #[test]
 fn no_config_error_quotes_the_files_content() {
-    let (env, _) = user_env("sec-quote");
+    let (_, env) = TestEnv::home_user("sec-quote");
     let files = [
         env.write(
             "home/.ssh/id_ed25519",
@@ -561,11 +541,6 @@ fn no_config_error_quotes_the_files_content() {
     );
 }
 
-unsafe extern "C" {
-    fn setrlimit(resource: i32, limit: *const [u64; 2]) -> i32;
-}
-const RLIMIT_AS: i32 = 9;
-
 /// 13.3: small hostile files (aliases that expand to gigabytes, nesting by
 /// the hundred thousand, a hundred thousand role names) cost neither time
 /// nor memory, trusted or not, in the hook, completion, status and print
@@ -574,7 +549,7 @@ const RLIMIT_AS: i32 = 9;
 /// abort, and 12–20 s (release) or minutes (debug), before.
 #[test]
 fn hostile_yaml_is_bounded_in_time_and_memory() {
-    let (env, _) = user_env("sec-bounds");
+    let (_, env) = TestEnv::home_user("sec-bounds");
     let aliases = |size: usize| {
         let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         let mut i = 1;
@@ -620,8 +595,11 @@ fn hostile_yaml_is_bounded_in_time_and_memory() {
                 // SAFETY: setrlimit is async-signal-safe.
                 unsafe {
                     cmd.pre_exec(|| {
-                        let limit = [1u64 << 30, 1u64 << 30];
-                        setrlimit(RLIMIT_AS, &limit);
+                        let limit = libc::rlimit {
+                            rlim_cur: 1 << 30,
+                            rlim_max: 1 << 30,
+                        };
+                        libc::setrlimit(libc::RLIMIT_AS, &limit);
                         Ok(())
                     });
                 }
@@ -673,7 +651,7 @@ fn assert_escaped(what: &str, text: &str) {
 /// YAML errors, warnings and role errors.
 #[test]
 fn control_characters_in_messages_are_escaped_visibly() {
-    let (env, _) = user_env("sec-escape");
+    let (_, env) = TestEnv::home_user("sec-escape");
     let dir = env.work().join(HOSTILE_NAME);
     fs::create_dir_all(&dir).unwrap();
     fs::write(dir.join("assume-role.yaml"), "role: deploy\nrolez: 1\n").unwrap();
@@ -753,9 +731,6 @@ fn chown(path: &std::path::Path, (uid, gid): (u32, u32)) {
 /// cannot read is a warning too.
 #[test]
 fn another_users_file_in_a_shared_folder_breaks_nothing_below_it() {
-    unsafe extern "C" {
-        safe fn geteuid() -> u32;
-    }
     assert_eq!(
         geteuid(),
         0,
@@ -763,7 +738,7 @@ fn another_users_file_in_a_shared_folder_breaks_nothing_below_it() {
     );
     let victim = local_user("ar-test-victim");
     let planter = local_user("ar-test-planter");
-    let (env, _) = user_env("sec-shared");
+    let (_, env) = TestEnv::home_user("sec-shared");
     use std::os::unix::fs::PermissionsExt;
     let mode = |path: &std::path::Path, mode: u32| {
         fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap()
@@ -844,7 +819,7 @@ fn another_users_file_in_a_shared_folder_breaks_nothing_below_it() {
 /// 13.11: entering a trusted project prints each of its warnings once.
 #[test]
 fn a_trusted_projects_warnings_are_printed_once_per_directory_change() {
-    let (env, _) = user_env("sec-once");
+    let (_, env) = TestEnv::home_user("sec-once");
     let proj = env.work().join("proj");
     env.write(
         "work/proj/assume-role.yaml",
@@ -910,7 +885,7 @@ fn concurrent_allows_and_denies_lose_nothing() {
 /// allowed (or under ASSUME_ROLE_TRUSTED_PATHS) it applies.
 #[test]
 fn an_untrusted_project_file_decides_nothing_in_any_mode() {
-    let (env, _) = user_env("sec-redirect");
+    let (_, env) = TestEnv::home_user("sec-redirect");
     let clone = env.work().join("clone");
     let text = "role_prefix: arn:aws:iam::999999999999:role/\nroles: [evil]\n";
     env.write("work/clone/assume-role.yaml", text);
@@ -971,69 +946,21 @@ fn an_untrusted_project_file_decides_nothing_in_any_mode() {
 /// clipboard change neither.
 #[test]
 fn a_hostile_directory_name_sets_no_title_and_no_clipboard_in_tmux() {
-    let (env, _) = user_env("sec-tmux");
+    let (_, env) = TestEnv::home_user("sec-tmux");
     let dir = env.work().join(HOSTILE_NAME);
     fs::create_dir_all(&dir).unwrap();
     fs::write(dir.join("assume-role.yaml"), "role: deploy\n").unwrap();
-    let socket = env.root().join("tmux.sock");
-    let tmux = |args: &[&str]| {
-        let out = env
-            .command("tmux")
-            .arg("-S")
-            .arg(&socket)
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run tmux ({e}): apt-get install tmux"));
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-        )
-    };
-    struct Server<'a>(&'a dyn Fn(&[&str]) -> (bool, String));
-    impl Drop for Server<'_> {
-        fn drop(&mut self) {
-            (self.0)(&["kill-server"]);
-        }
-    }
-    let started = tmux(&[
-        "-f",
-        "/dev/null",
-        "new-session",
-        "-d",
-        "-x",
-        "200",
-        "-y",
-        "50",
-        "-c",
-        dir.to_str().unwrap(),
-        "--",
-        "bash",
-        "--norc",
-        "--noprofile",
-    ]);
-    assert!(started.0, "tmux cannot start: apt-get install tmux");
-    let _server = Server(&tmux);
-    assert!(tmux(&["set-option", "-s", "set-clipboard", "on"]).0);
-    let title_before = tmux(&["display-message", "-p", "#{pane_title}"]).1;
-    let line = format!("{BIN} status; {BIN} __shell bash hook; echo DONE-\"\"MARK");
-    assert!(tmux(&["send-keys", "-l", &line]).0);
-    assert!(tmux(&["send-keys", "Enter"]).0);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let screen = tmux(&["capture-pane", "-p", "-J", "-S", "-"]).1;
-        if screen.contains("DONE-MARK") {
-            assert!(screen.contains("is not trusted"), "{screen}");
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "never done:\n{screen}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let title = tmux(&["display-message", "-p", "#{pane_title}"]).1;
+    let tmux = Tmux::start_in(&env, &dir, &["bash", "--norc", "--noprofile"]);
+    tmux.tmux(&["set-option", "-s", "set-clipboard", "on"]);
+    let title_before = tmux.tmux(&["display-message", "-p", "#{pane_title}"]);
+    tmux.type_line(&format!(
+        "{BIN} status; {BIN} __shell bash hook; echo DONE-\"\"MARK"
+    ));
+    let screen = tmux.wait_for("DONE-MARK");
+    assert!(screen.contains("is not trusted"), "{screen}");
+    let title = tmux.tmux(&["display-message", "-p", "#{pane_title}"]);
     assert_eq!(title, title_before, "the directory name set the title");
-    let buffers = tmux(&["list-buffers"]).1;
+    let buffers = tmux.tmux(&["list-buffers"]);
     assert_eq!(buffers, "", "the directory name wrote the clipboard");
 }
 

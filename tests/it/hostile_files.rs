@@ -7,73 +7,20 @@
 //! The tests that need root (a bind mount, a second local user) FAIL,
 //! saying why, where that is refused; they never skip. CI runs as root.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::OnceLock;
 
-use common::shared_moto as moto;
-use common::*;
+use crate::util::shared_moto as moto;
+use crate::util::*;
 
 type Vars = BTreeMap<String, String>;
 
-const PREFIX: &str = "arn:aws:iam::123456789012:role/";
-const ADMIN: &str = "arn:aws:iam::123456789012:role/admin";
-/// Nothing listens there: any request to it fails at once.
-const DEAD: &str = "http://127.0.0.1:9";
 /// The comment that marks a section of ~/.aws/credentials as assume-role's.
 const MARKER: &str = "# managed by assume-role";
-
-fn user_env(name: &str) -> (User, TestEnv) {
-    let user = moto().create_user(name);
-    let env = TestEnv::new()
-        .with_user(&user)
-        .endpoint(&moto().endpoint())
-        .trusting_work();
-    env.write("work/assume-role.yaml", &format!("role_prefix: {PREFIX}\n"));
-    (user, env)
-}
-
-fn ar(env: &TestEnv, args: &[&str]) -> Output {
-    run(env.cmd().args(args))
-}
-
-fn cache_folder(env: &TestEnv) -> PathBuf {
-    env.cache_dir().join("assume-role")
-}
-
-fn cache_files(env: &TestEnv, suffix: &str) -> Vec<PathBuf> {
-    let Ok(entries) = fs::read_dir(cache_folder(env)) else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = entries
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.file_name().unwrap().to_string_lossy().ends_with(suffix))
-        .collect();
-    files.sort();
-    files
-}
-
-fn key_for(env: &TestEnv, args: &[&str]) -> String {
-    print_vars::<Vars>(env, args)["AWS_ACCESS_KEY_ID"].clone()
-}
-
-/// Exit 0 and exactly one warning line: that line, and the variables.
-fn one_warning(output: &Output) -> (String, Vars) {
-    assert_ok(output);
-    let err = stderr(output);
-    assert_eq!(err.lines().count(), 1, "{}", describe(output));
-    assert!(
-        err.starts_with("assume-role: warning: "),
-        "{}",
-        describe(output)
-    );
-    (err.trim_end().to_owned(), parse_vars(&stdout(output)))
-}
 
 /// A second local account (created with useradd when missing): its uid.
 fn other_uid() -> u32 {
@@ -127,14 +74,14 @@ const LONG_TERM: &str = "[default]\nregion = eu-west-1\n\n[prod-admin]\n\
 /// settings, before any AssumeRole, with nothing written.
 #[test]
 fn long_term_keys_in_a_profile_of_the_same_name_are_never_overwritten() {
-    let (_, env) = user_env("long-term-keys");
+    let (_, env) = TestEnv::prefixed_user("long-term-keys");
     env.write(
         "work/assume-role.yaml",
         &format!("role_prefix: {PREFIX}\nprofile_name_prefix: prod\n"),
     );
     env.write("home/.aws/credentials", LONG_TERM);
     for args in [&["--role", "admin", "true"][..], &["--role", "admin"]] {
-        let line = failure_line(&ar(&env, args), 1);
+        let line = failure_line(&env.ar(args), 1);
         assert!(line.contains("[prod-admin]"), "{line}");
         assert!(
             line.contains("profile_name_prefix") && line.contains("write_credentials_file"),
@@ -145,11 +92,11 @@ fn long_term_keys_in_a_profile_of_the_same_name_are_never_overwritten() {
             LONG_TERM,
             "the long-term keys were overwritten"
         );
-        assert_eq!(cache_files(&env, ".creds.json"), Vec::<PathBuf>::new());
+        assert_eq!(env.cache_files(".creds.json"), Vec::<PathBuf>::new());
     }
     // Refused before STS is called: the same line with STS unreachable.
     let offline = env.set_env("AWS_ENDPOINT_URL", DEAD);
-    let line = failure_line(&ar(&offline, &["--role", "admin"]), 1);
+    let line = failure_line(&offline.ar(&["--role", "admin"]), 1);
     assert!(line.contains("[prod-admin]"), "{line}");
 
     // The fixes the line names work.
@@ -180,14 +127,14 @@ fn long_term_keys_in_a_profile_of_the_same_name_are_never_overwritten() {
 /// temporary credentials (as earlier versions wrote) is taken over.
 #[test]
 fn sections_assume_role_wrote_are_rewritten_after_a_cache_wipe() {
-    let (_, env) = user_env("managed-sections");
+    let (_, env) = TestEnv::prefixed_user("managed-sections");
     env.write("home/.aws/credentials", "[default]\nregion = eu-west-1\n");
-    let first = key_for(&env, &["--role", "admin"]);
+    let first = env.key(&["--role", "admin"]);
     let text = fs::read_to_string(env.credentials_file()).unwrap();
     let section = text.split("[123456789012-admin]\n").nth(1).unwrap();
     assert!(section.starts_with(MARKER), "{text}");
-    fs::remove_dir_all(cache_folder(&env)).unwrap();
-    let second = key_for(&env, &["--role", "admin"]);
+    fs::remove_dir_all(env.cache_folder()).unwrap();
+    let second = env.key(&["--role", "admin"]);
     assert_ne!(first, second);
     let text = fs::read_to_string(env.credentials_file()).unwrap();
     assert!(text.contains(&second) && !text.contains(&first), "{text}");
@@ -198,7 +145,7 @@ fn sections_assume_role_wrote_are_rewritten_after_a_cache_wipe() {
                   aws_access_key_id = ASIAOLDTEMPORARYKEY1\naws_secret_access_key = old\n\
                   aws_session_token = oldtoken\n";
     env.write("home/.aws/credentials", legacy);
-    let key = key_for(&env, &["--role", "ops"]);
+    let key = env.key(&["--role", "ops"]);
     let text = fs::read_to_string(env.credentials_file()).unwrap();
     assert!(text.contains(&key) && !text.contains("ASIAOLD"), "{text}");
     assert!(
@@ -214,9 +161,9 @@ fn sections_assume_role_wrote_are_rewritten_after_a_cache_wipe() {
 /// is injected into the `env` format.
 #[test]
 fn a_region_with_a_newline_injects_no_line() {
-    let (_, env) = user_env("region-injection");
+    let (_, env) = TestEnv::prefixed_user("region-injection");
     let evil = "us-east-1\nAWS_ACCESS_KEY_ID=INJECTED";
-    let output = ar(&env, &["--role", "admin", "--region", evil]);
+    let output = env.ar(&["--role", "admin", "--region", evil]);
     assert!(
         !stdout(&output).contains("INJECTED"),
         "{}",
@@ -230,7 +177,7 @@ fn a_region_with_a_newline_injects_no_line() {
         "work/assume-role.yaml",
         &format!("role_prefix: {PREFIX}\nregion: \"us-east-1\\nAWS_ACCESS_KEY_ID=INJECTED\"\n"),
     );
-    let line = failure_line(&ar(&env, &["--role", "admin"]), 1);
+    let line = failure_line(&env.ar(&["--role", "admin"]), 1);
     assert!(line.contains("region"), "{line}");
 
     env.write("work/assume-role.yaml", "");
@@ -238,7 +185,7 @@ fn a_region_with_a_newline_injects_no_line() {
         "home/.aws/config",
         &format!("[profile team]\nrole_arn = {ADMIN}\nregion = us-east-1 AWS_ACCESS_KEY_ID=x\n"),
     );
-    let line = failure_line(&ar(&env, &["--role", "team"]), 1);
+    let line = failure_line(&env.ar(&["--role", "team"]), 1);
     assert!(line.contains("region") && line.contains("team"), "{line}");
 
     // Real region names pass.
@@ -254,7 +201,7 @@ fn a_region_with_a_newline_injects_no_line() {
 /// plain segments. `../../etc/passwd` and a 10 KB name write no section.
 #[test]
 fn role_names_and_paths_follow_aws_rules() {
-    let (_, env) = user_env("role-names");
+    let (_, env) = TestEnv::prefixed_user("role-names");
     let long = "a".repeat(10_000);
     let bad_arn = format!("{PREFIX}x/../admin");
     for role in [
@@ -265,7 +212,7 @@ fn role_names_and_paths_follow_aws_rules() {
         "adm in",
         bad_arn.as_str(),
     ] {
-        let output = ar(&env, &["--role", role]);
+        let output = env.ar(&["--role", role]);
         let line = failure_line(&output, 1);
         assert!(
             line.len() < 400,
@@ -274,14 +221,11 @@ fn role_names_and_paths_follow_aws_rules() {
         );
         assert!(line.contains("role"), "{line}");
         assert!(!env.credentials_file().exists(), "{role:?} wrote a section");
-        assert_eq!(cache_files(&env, ".creds.json"), Vec::<PathBuf>::new());
+        assert_eq!(env.cache_files(".creds.json"), Vec::<PathBuf>::new());
     }
     // Session names too, where they are given.
     let line = failure_line(
-        &ar(
-            &env,
-            &["--role", "admin", "--role-session-name", "bob smith"],
-        ),
+        &env.ar(&["--role", "admin", "--role-session-name", "bob smith"]),
         1,
     );
     assert!(line.contains("session name"), "{line}");
@@ -327,7 +271,7 @@ impl Drop for BindMount {
 /// file outside the container sees the new section.
 #[test]
 fn a_bind_mounted_credentials_file_is_written_in_place() {
-    let (_, env) = user_env("bind-mount");
+    let (_, env) = TestEnv::prefixed_user("bind-mount");
     let outside = env.write(
         "host/credentials",
         "# host file\n[default]\nregion = eu-west-1\n",
@@ -336,7 +280,7 @@ fn a_bind_mounted_credentials_file_is_written_in_place() {
     let _mount = BindMount::new(&outside, &env.credentials_file());
     let mut keys = Vec::new();
     for args in [&["--role", "admin"][..], &["--role", "admin", "-f"]] {
-        let output = ar(&env, args);
+        let output = env.ar(args);
         assert_ok(&output);
         assert_eq!(stderr(&output), "", "{}", describe(&output));
         let vars: Vars = parse_vars(&stdout(&output));
@@ -363,11 +307,11 @@ fn a_bind_mounted_credentials_file_is_written_in_place() {
 /// left alone: one line naming the file and the fix, nothing written.
 #[test]
 fn a_read_only_or_foreign_credentials_file_is_respected() {
-    let (_, env) = user_env("read-only-credentials");
+    let (_, env) = TestEnv::prefixed_user("read-only-credentials");
     let text = "[default]\nregion = eu-west-1\n";
     let file = env.write("home/.aws/credentials", text);
     fs::set_permissions(&file, fs::Permissions::from_mode(0o444)).unwrap();
-    let line = failure_line(&ar(&env, &["--role", "admin", "true"]), 1);
+    let line = failure_line(&env.ar(&["--role", "admin", "true"]), 1);
     assert!(line.contains(&file.display().to_string()), "{line}");
     assert!(
         line.contains("read-only") && line.contains("write_credentials_file"),
@@ -378,16 +322,16 @@ fn a_read_only_or_foreign_credentials_file_is_respected() {
         fs::metadata(&file).unwrap().permissions().mode() & 0o777,
         0o444
     );
-    assert_eq!(cache_files(&env, ".creds.json"), Vec::<PathBuf>::new());
+    assert_eq!(env.cache_files(".creds.json"), Vec::<PathBuf>::new());
 
     fs::set_permissions(&file, fs::Permissions::from_mode(0o600)).unwrap();
     std::os::unix::fs::chown(&file, Some(other_uid()), None).unwrap();
-    let line = failure_line(&ar(&env, &["--role", "admin", "true"]), 1);
+    let line = failure_line(&env.ar(&["--role", "admin", "true"]), 1);
     assert!(line.contains(&file.display().to_string()), "{line}");
     assert!(line.contains("owned by"), "{line}");
     assert_eq!(fs::read_to_string(&file).unwrap(), text);
     assert_eq!(fs::metadata(&file).unwrap().uid(), other_uid());
-    assert_eq!(cache_files(&env, ".creds.json"), Vec::<PathBuf>::new());
+    assert_eq!(env.cache_files(".creds.json"), Vec::<PathBuf>::new());
 }
 
 // ----------------------------------------------- item 9: cache entries not ours
@@ -396,7 +340,7 @@ fn a_read_only_or_foreign_credentials_file_is_respected() {
 /// with one warning: its keys never reach the command.
 #[test]
 fn cache_entries_not_ours_are_misses_with_a_warning() {
-    let (_, env) = user_env("foreign-entries");
+    let (_, env) = TestEnv::prefixed_user("foreign-entries");
     type Damage<'a> = &'a dyn Fn(&Path);
     let cases: [(&str, Damage); 2] = [
         ("owned by", &|entry| {
@@ -407,10 +351,10 @@ fn cache_entries_not_ours_are_misses_with_a_warning() {
         }),
     ];
     for (warning, damage) in cases {
-        let planted = key_for(&env, &["--role", "admin"]);
-        let entry = cache_files(&env, ".creds.json").remove(0);
+        let planted = env.key(&["--role", "admin"]);
+        let entry = env.cache_files(".creds.json").remove(0);
         damage(&entry);
-        let (line, vars) = one_warning(&ar(&env, &["--role", "admin"]));
+        let (line, vars) = one_warning(&env.ar(&["--role", "admin"]));
         assert!(
             line.contains(warning) && line.contains(&entry.display().to_string()),
             "{line}"
@@ -420,30 +364,20 @@ fn cache_entries_not_ours_are_misses_with_a_warning() {
             "{warning}: the planted keys were used"
         );
         // Replaced by an entry of ours: quiet from now on.
-        assert_eq!(
-            key_for(&env, &["--role", "admin"]),
-            vars["AWS_ACCESS_KEY_ID"]
-        );
-        assert_eq!(fs::metadata(&entry).unwrap().uid(), unsafe_geteuid());
+        assert_eq!(env.key(&["--role", "admin"]), vars["AWS_ACCESS_KEY_ID"]);
+        assert_eq!(fs::metadata(&entry).unwrap().uid(), geteuid());
     }
-}
-
-fn unsafe_geteuid() -> u32 {
-    unsafe extern "C" {
-        safe fn geteuid() -> u32;
-    }
-    geteuid()
 }
 
 /// A lock file replaced by a symlink is never followed: its target is not
 /// created or touched.
 #[test]
 fn symlinked_locks_are_never_followed() {
-    let (_, env) = user_env("symlinked-lock");
-    key_for(&env, &["--role", "admin"]);
+    let (_, env) = TestEnv::prefixed_user("symlinked-lock");
+    env.key(&["--role", "admin"]);
     let victim = env.root().join("victim");
     let credentials_victim = env.root().join("credentials-victim");
-    for lock in cache_files(&env, ".lock") {
+    for lock in env.cache_files(".lock") {
         let target = if lock.ends_with("aws-credentials.lock") {
             &credentials_victim
         } else {
@@ -452,7 +386,7 @@ fn symlinked_locks_are_never_followed() {
         fs::remove_file(&lock).unwrap();
         std::os::unix::fs::symlink(target, &lock).unwrap();
     }
-    let output = ar(&env, &["--role", "admin", "-f"]);
+    let output = env.ar(&["--role", "admin", "-f"]);
     assert_ok(&output);
     let err = stderr(&output);
     assert!(err.contains("symlink"), "{}", describe(&output));
@@ -462,7 +396,8 @@ fn symlinked_locks_are_never_followed() {
     );
     // The locks this refresh took (the entry's and the credentials file's)
     // are plain files again.
-    let plain = cache_files(&env, ".lock")
+    let plain = env
+        .cache_files(".lock")
         .into_iter()
         .filter(|l| !fs::symlink_metadata(l).unwrap().file_type().is_symlink())
         .count();
@@ -475,7 +410,7 @@ fn symlinked_locks_are_never_followed() {
 /// one line, from the flag and from the files; `-1` in YAML too.
 #[test]
 fn durations_outside_what_assume_role_allows_are_refused() {
-    let (_, env) = user_env("durations");
+    let (_, env) = TestEnv::prefixed_user("durations");
     let strict = |env: &TestEnv, args: &[&str]| {
         run(env
             .cmd()
@@ -537,7 +472,7 @@ fn durations_outside_what_assume_role_allows_are_refused() {
 /// (only ~/.aws/assume-role.yaml applies).
 #[test]
 fn a_deleted_working_directory_does_not_stop_exec_mode_or_ar() {
-    let (_, env) = user_env("deleted-cwd");
+    let (_, env) = TestEnv::prefixed_user("deleted-cwd");
     env.write(
         "home/.aws/assume-role.yaml",
         &format!("role_prefix: {PREFIX}\nregion: eu-west-3\n"),
@@ -600,7 +535,7 @@ fn a_cache_hit_costs_little_more_with_a_huge_credentials_file() {
     env.write("work/assume-role.yaml", &format!("role_prefix: {PREFIX}\n"));
     let base = user.credentials_section("default");
     env.write("home/.aws/credentials", &base);
-    key_for(&env, &["--role", "admin"]);
+    env.key(&["--role", "admin"]);
     const RUNS: u32 = 5;
     let small = cpu_seconds(&env, &["--role", "admin"], RUNS) / f64::from(RUNS);
 
@@ -616,7 +551,7 @@ fn a_cache_hit_costs_little_more_with_a_huge_credentials_file() {
     let text = fs::read_to_string(env.credentials_file()).unwrap();
     env.write("home/.aws/credentials", &(huge + &text));
     assert!(fs::metadata(env.credentials_file()).unwrap().len() > 3_600_000);
-    key_for(&env, &["--role", "admin"]); // still a hit (same base identity)
+    env.key(&["--role", "admin"]); // still a hit (same base identity)
     let large = cpu_seconds(&env, &["--role", "admin"], RUNS) / f64::from(RUNS);
     println!(
         "cache hit: {:.1} ms CPU with a small credentials file, {:.1} ms with 3.7 MB",
@@ -637,13 +572,13 @@ fn a_cache_hit_costs_little_more_with_a_huge_credentials_file() {
 /// 20,000 profiles there.
 #[test]
 fn roles_and_profile_lookups_cost_little_more_with_20000_profiles() {
-    let (_, env) = user_env("huge-config");
+    let (_, env) = TestEnv::prefixed_user("huge-config");
     env.write("work/assume-role.yaml", "");
     env.write(
         "home/.aws/config",
         &format!("[profile p0]\nrole_arn = {ADMIN}\n"),
     );
-    key_for(&env, &["--role", "p0"]);
+    env.key(&["--role", "p0"]);
     const RUNS: u32 = 5;
     let small_roles = cpu_seconds(&env, &["roles"], RUNS) / f64::from(RUNS);
     let small_hit = cpu_seconds(&env, &["--role", "p0"], RUNS) / f64::from(RUNS);
@@ -658,7 +593,7 @@ fn roles_and_profile_lookups_cost_little_more_with_20000_profiles() {
     let roles = run(env.cmd().arg("roles"));
     assert_ok(&roles);
     assert!(stdout(&roles).lines().count() >= 20_000);
-    key_for(&env, &["--role", "p0"]);
+    env.key(&["--role", "p0"]);
     let large_roles = cpu_seconds(&env, &["roles"], RUNS) / f64::from(RUNS);
     let large_hit = cpu_seconds(&env, &["--role", "p0"], RUNS) / f64::from(RUNS);
     println!(

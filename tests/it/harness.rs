@@ -1,11 +1,9 @@
-//! Smoke tests of the shared test support in tests/common.
-
-mod common;
+//! Smoke tests of the shared test support in tests/it/util.rs.
 
 use std::path::Path;
 
+use crate::util::*;
 use aws_sdk_sts::error::ProvideErrorMetadata;
-use common::*;
 
 #[test]
 fn moto_seeds_users_roles_and_mfa_devices() {

@@ -3,67 +3,21 @@
 //! credentials file and the error paths. One moto server serves every test
 //! of this file; each test has its own IAM user and its own TestEnv.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::Once;
+use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-use common::*;
+use crate::util::*;
 
 /// Print mode's variables, as this file reads them.
 type Vars = Vec<(String, String)>;
 
-const ACCOUNT: &str = "123456789012";
-const PREFIX: &str = "arn:aws:iam::123456789012:role/";
-const ADMIN: &str = "arn:aws:iam::123456789012:role/admin";
 const TEAM_ADMIN: &str = "arn:aws:iam::123456789012:role/team/admin";
 const OPS: &str = "arn:aws:iam::123456789012:role/ops";
-/// Nothing listens there: any request to it fails at once.
-const DEAD: &str = "http://127.0.0.1:9";
-
-/// The moto server of this file, with the roles the tests use (moto's
-/// AssumeRole does not check that a role exists, so `team/admin`, whose
-/// name IAM would not allow beside `admin`, works without one). It is
-/// killed when the test process exits (statics are never dropped).
-fn moto() -> &'static Moto {
-    static ROLES: Once = Once::new();
-    let moto = shared_moto();
-    ROLES.call_once(|| {
-        for role in ["admin", "ops"] {
-            moto.create_role(role);
-        }
-    });
-    moto
-}
-
-/// A fresh moto user `name` and an environment that uses it against moto.
-/// Project files under work/ are trusted (ASSUME_ROLE_TRUSTED_PATHS).
-fn user_env(name: &str) -> (User, TestEnv) {
-    let user = moto().create_user(name);
-    let env = TestEnv::new()
-        .with_user(&user)
-        .endpoint(&moto().endpoint())
-        .trusting_work();
-    (user, env)
-}
-
-/// As [`user_env`], with `role_prefix` set in work/assume-role.yaml.
-fn prefixed(name: &str) -> (User, TestEnv) {
-    let (user, env) = user_env(name);
-    env.write("work/assume-role.yaml", &format!("role_prefix: {PREFIX}\n"));
-    (user, env)
-}
-
-/// Runs the binary with `args`.
-fn ar(env: &TestEnv, args: &[&str]) -> Output {
-    run(env.cmd().args(args))
-}
 
 /// The value of `name` in `vars`, which must hold it exactly once.
 fn get<'a>(vars: &'a [(String, String)], name: &str) -> &'a str {
@@ -103,38 +57,6 @@ fn key_for(env: &TestEnv, role: &str, extra: &[&str]) -> String {
     get(&print_vars::<Vars>(env, &args), "AWS_ACCESS_KEY_ID").to_owned()
 }
 
-/// Files in the cache folder whose names end with `suffix`.
-fn cache_files(env: &TestEnv, suffix: &str) -> Vec<PathBuf> {
-    let dir = env.cache_dir().join("assume-role");
-    let Ok(entries) = fs::read_dir(&dir) else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = entries
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().ends_with(suffix))
-        .collect();
-    files.sort();
-    files
-}
-
-/// Asserts that a failed call left no credentials behind.
-fn assert_nothing_written(env: &TestEnv) {
-    assert_eq!(cache_files(env, ".creds.json"), Vec::<PathBuf>::new());
-    assert!(
-        !env.credentials_file().exists(),
-        "{} was written",
-        env.credentials_file().display()
-    );
-}
-
-fn mode(path: &Path) -> u32 {
-    fs::metadata(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .permissions()
-        .mode()
-        & 0o777
-}
-
 /// `aws sts get-caller-identity` run through exec mode: the ARN it reports.
 fn exec_caller_arn(env: &TestEnv, role: &str) -> String {
     let output = run(env
@@ -151,7 +73,7 @@ fn exec_caller_arn(env: &TestEnv, role: &str) -> String {
 
 #[test]
 fn exec_runs_awscli_as_the_role_with_the_user_name_as_session() {
-    let (_, env) = prefixed("exec-alice");
+    let (_, env) = TestEnv::prefixed_user("exec-alice");
     assert_eq!(
         exec_caller_arn(&env, "admin"),
         format!("arn:aws:sts::{ACCOUNT}:assumed-role/admin/exec-alice")
@@ -160,26 +82,23 @@ fn exec_runs_awscli_as_the_role_with_the_user_name_as_session() {
 
 #[test]
 fn exec_passes_the_commands_own_options_and_exit_status() {
-    let (_, env) = prefixed("exec-status");
+    let (_, env) = TestEnv::prefixed_user("exec-status");
     // No `--`: the first word that is not ours starts the command, and
     // `-c` belongs to sh.
-    let output = ar(
-        &env,
-        &[
-            "--role",
-            "admin",
-            "sh",
-            "-c",
-            "echo out; echo err >&2; exit 7",
-        ],
-    );
+    let output = env.ar(&[
+        "--role",
+        "admin",
+        "sh",
+        "-c",
+        "echo out; echo err >&2; exit 7",
+    ]);
     assert_eq!(output.status.code(), Some(7), "{}", describe(&output));
     assert_eq!(stdout(&output), "out\n");
     assert_eq!(stderr(&output), "err\n");
 
     // ls-style options after the command name are the command's.
     env.write("work/listed.txt", "");
-    let output = ar(&env, &["--role", "admin", "ls", "-a", "-1"]);
+    let output = env.ar(&["--role", "admin", "ls", "-a", "-1"]);
     assert_ok(&output);
     assert_eq!(
         stdout(&output),
@@ -191,10 +110,10 @@ fn exec_passes_the_commands_own_options_and_exit_status() {
 
 #[test]
 fn exec_replaces_the_process() {
-    let (_, env) = prefixed("exec-replace");
+    let (_, env) = TestEnv::prefixed_user("exec-replace");
     // A signal kills the command, and so the process we started: with exec
     // there is no parent left to turn it into an exit code.
-    let output = ar(&env, &["--role", "admin", "sh", "-c", "kill -TERM $$"]);
+    let output = env.ar(&["--role", "admin", "sh", "-c", "kill -TERM $$"]);
     assert_eq!(output.status.signal(), Some(15), "{}", describe(&output));
     assert_eq!(output.status.code(), None);
 
@@ -202,11 +121,7 @@ fn exec_replaces_the_process() {
     let child = env
         .cmd()
         .args(["--role", "admin", "sh", "-c", "echo $$"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn_piped();
     let pid = child.id();
     let output = child.wait_with_output().unwrap();
     assert_ok(&output);
@@ -215,8 +130,8 @@ fn exec_replaces_the_process() {
 
 #[test]
 fn exec_of_a_missing_command_is_127_with_a_message() {
-    let (_, env) = prefixed("exec-missing");
-    let output = ar(&env, &["--role", "admin", "no-such-command-xyz", "--flag"]);
+    let (_, env) = TestEnv::prefixed_user("exec-missing");
+    let output = env.ar(&["--role", "admin", "no-such-command-xyz", "--flag"]);
     let line = failure_line(&output, 127);
     assert!(
         line.starts_with("assume-role: ") && line.contains("`no-such-command-xyz`"),
@@ -227,7 +142,7 @@ fn exec_of_a_missing_command_is_127_with_a_message() {
 
 #[test]
 fn exec_gives_the_child_exactly_the_role_environment() {
-    let (user, env) = prefixed("exec-env");
+    let (user, env) = TestEnv::prefixed_user("exec-env");
     env.write(
         "work/assume-role.yaml",
         &format!("role_prefix: {PREFIX}\nregion: eu-west-2\n"),
@@ -240,7 +155,7 @@ fn exec_gives_the_child_exactly_the_role_environment() {
     let env = env
         .set_env("AWS_PROFILE", "mine")
         .set_env("AWS_DEFAULT_PROFILE", "other");
-    let output = ar(&env, &["--role", "admin", "env"]);
+    let output = env.ar(&["--role", "admin", "env"]);
     assert_ok(&output);
     assert_eq!(stderr(&output), "", "{}", describe(&output));
     let vars: Vars = parse_vars(&stdout(&output));
@@ -275,14 +190,14 @@ fn exec_gives_the_child_exactly_the_role_environment() {
     names.dedup();
     assert_eq!(names.len(), total, "a variable appears twice: {vars:?}");
     assert_eq!(get(&vars, "HOME"), env.home().display().to_string());
-    assert_eq!(get(&vars, "AWS_ENDPOINT_URL"), moto().endpoint());
+    assert_eq!(get(&vars, "AWS_ENDPOINT_URL"), shared_moto().endpoint());
 }
 
 // --------------------------------------------------------------- print mode
 
 #[test]
 fn print_mode_default_is_key_value_lines_in_the_classic_order() {
-    let (_, env) = prefixed("print-env");
+    let (_, env) = TestEnv::prefixed_user("print-env");
     let vars = print_vars::<Vars>(&env, &["--role", "admin"]);
     let names: Vec<&str> = vars.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(
@@ -312,9 +227,9 @@ fn print_mode_default_is_key_value_lines_in_the_classic_order() {
 
 #[test]
 fn print_mode_json_holds_the_same_values() {
-    let (_, env) = prefixed("print-json");
+    let (_, env) = TestEnv::prefixed_user("print-json");
     let vars = print_vars::<Vars>(&env, &["--role", "admin"]);
-    let output = ar(&env, &["--role", "admin", "--format", "json"]);
+    let output = env.ar(&["--role", "admin", "--format", "json"]);
     assert_ok(&output);
     assert_eq!(stderr(&output), "");
     let json: BTreeMap<String, String> = serde_json::from_str(&stdout(&output))
@@ -325,7 +240,7 @@ fn print_mode_json_holds_the_same_values() {
 
 #[test]
 fn print_mode_bash_evaluates_to_the_same_values() {
-    let (_, env) = prefixed("print-bash");
+    let (_, env) = TestEnv::prefixed_user("print-bash");
     let vars = print_vars::<Vars>(&env, &["--role", "admin"]);
     // Stale profile variables, as shell variables only (so the binary does
     // not see them): the statements must unset or replace them.
@@ -371,7 +286,7 @@ fn expected_values(vars: &[(String, String)]) -> String {
 
 #[test]
 fn print_mode_fish_evaluates_to_the_same_values() {
-    let (_, env) = prefixed("print-fish");
+    let (_, env) = TestEnv::prefixed_user("print-fish");
     let vars = print_vars::<Vars>(&env, &["--role", "admin"]);
     let script = format!(
         r#"set -g AWS_PROFILE stale; set -g AWS_DEFAULT_PROFILE stale
@@ -396,7 +311,7 @@ fn print_mode_fish_statements_leave_a_success_status() {
     // `assume-role --format fish | source; or return` is how a fish script
     // checks that it worked. fish's `set` keeps the previous status, so a
     // failing `set -e` of an unset variable must not be the last word.
-    let (_, env) = prefixed("print-fish-status");
+    let (_, env) = TestEnv::prefixed_user("print-fish-status");
     let script = "$AR --role admin --format fish | source; echo status=$status";
     let output = run(env
         .command("fish")
@@ -411,7 +326,7 @@ fn print_mode_fish_statements_leave_a_success_status() {
 
 #[test]
 fn config_is_found_from_a_subdirectory_upward() {
-    let (_, env) = prefixed("config-upward");
+    let (_, env) = TestEnv::prefixed_user("config-upward");
     let deep = env.work().join("a/b/c");
     fs::create_dir_all(&deep).unwrap();
     let output = run(env.cmd().current_dir(&deep).args(["--role", "admin"]));
@@ -425,7 +340,7 @@ fn config_is_found_from_a_subdirectory_upward() {
 
 #[test]
 fn home_config_applies_and_the_nearer_file_wins_key_by_key() {
-    let (_, env) = user_env("config-merge");
+    let (_, env) = TestEnv::trusted_user("config-merge");
     env.write(
         "home/.aws/assume-role.yaml",
         &format!("role_prefix: {PREFIX}team/\nregion: eu-west-1\n"),
@@ -439,17 +354,14 @@ fn home_config_applies_and_the_nearer_file_wins_key_by_key() {
 
 #[test]
 fn refresh_before_expiry_takes_go_durations() {
-    let (_, env) = user_env("config-refresh");
+    let (_, env) = TestEnv::trusted_user("config-refresh");
     // The shell integration is told when to refresh: expiry − margin.
     let refresh_gap = |margin: &str| {
         env.write(
             "work/assume-role.yaml",
             &format!("role_prefix: {PREFIX}\nrefresh_before_expiry: {margin}\n"),
         );
-        let output = ar(
-            &env,
-            &["__shell", "bash", "switch", "admin", "--duration", "4h"],
-        );
+        let output = env.ar(&["__shell", "bash", "switch", "admin", "--duration", "4h"]);
         assert_ok(&output);
         let text = stdout(&output);
         let value = |name: &str| {
@@ -475,29 +387,29 @@ fn refresh_before_expiry_takes_go_durations() {
 
 #[test]
 fn broken_yaml_is_one_line_naming_file_and_line() {
-    let (_, env) = user_env("config-broken");
+    let (_, env) = TestEnv::trusted_user("config-broken");
     let file = env.write(
         "work/assume-role.yaml",
         &format!("role_prefix: {PREFIX}\nregion: eu-west-1\nroles: [a, b\n"),
     );
-    let output = ar(&env, &["--role", "admin"]);
+    let output = env.ar(&["--role", "admin"]);
     let line = failure_line(&output, 1);
     assert!(line.starts_with("assume-role: "), "{line}");
     assert!(line.contains(&file.display().to_string()), "{line}");
     // The list opened on line 3 is found unclosed at the end of the file.
     assert!(line.contains("line 4 column 1"), "no line number: {line}");
     assert!(!env.cache_dir().exists(), "the cache was touched");
-    assert_nothing_written(&env);
+    env.assert_nothing_written();
 }
 
 #[test]
 fn unknown_key_is_a_warning_and_the_call_works() {
-    let (_, env) = user_env("config-unknown");
+    let (_, env) = TestEnv::trusted_user("config-unknown");
     let file = env.write(
         "work/assume-role.yaml",
         &format!("role_prefix: {PREFIX}\nrole_prefx: oops\n"),
     );
-    let output = ar(&env, &["--role", "admin"]);
+    let output = env.ar(&["--role", "admin"]);
     assert_ok(&output);
     let err = stderr(&output);
     assert_eq!(err.lines().count(), 1, "{}", describe(&output));
@@ -515,7 +427,7 @@ fn unknown_key_is_a_warning_and_the_call_works() {
 
 #[test]
 fn explicit_config_file_is_the_only_one_read() {
-    let (_, env) = user_env("config-explicit");
+    let (_, env) = TestEnv::trusted_user("config-explicit");
     env.write("work/assume-role.yaml", "this: [is broken\n");
     env.write("home/.aws/assume-role.yaml", "region: eu-west-1\n");
     let file = env.write(
@@ -537,7 +449,7 @@ fn explicit_config_file_is_the_only_one_read() {
 
 #[test]
 fn full_arn_is_used_as_is_despite_a_prefix() {
-    let (_, env) = user_env("resolve-arn");
+    let (_, env) = TestEnv::trusted_user("resolve-arn");
     env.write(
         "work/assume-role.yaml",
         &format!("role_prefix: {PREFIX}team/\n"),
@@ -551,7 +463,7 @@ fn full_arn_is_used_as_is_despite_a_prefix() {
 
 #[test]
 fn profile_with_role_arn_in_aws_config_file_is_honoured() {
-    let (_, env) = user_env("resolve-profile");
+    let (_, env) = TestEnv::trusted_user("resolve-profile");
     let unusual = env.write(
         "elsewhere/my-aws-config",
         &format!("[profile deploy]\nrole_arn = {OPS}\nregion = eu-central-1\n"),
@@ -569,9 +481,9 @@ fn profile_with_role_arn_in_aws_config_file_is_honoured() {
 
 #[test]
 fn unknown_role_says_how_to_fix_it_and_writes_nothing() {
-    let (_, env) = user_env("resolve-unknown");
+    let (_, env) = TestEnv::trusted_user("resolve-unknown");
     env.write("home/.aws/config", "[profile other]\nregion = eu-west-1\n");
-    let output = ar(&env, &["--role", "nosuch"]);
+    let output = env.ar(&["--role", "nosuch"]);
     let line = failure_line(&output, 1);
     assert!(line.contains("nosuch"), "{line}");
     assert!(line.contains("role_prefix"), "{line}");
@@ -581,14 +493,14 @@ fn unknown_role_says_how_to_fix_it_and_writes_nothing() {
         line.contains(&env.config_file().display().to_string()),
         "{line}"
     );
-    assert_nothing_written(&env);
+    env.assert_nothing_written();
 }
 
 // -------------------------------------------------------------------- cache
 
 #[test]
 fn second_call_is_served_from_the_cache_without_network() {
-    let (_, env) = prefixed("cache-hit");
+    let (_, env) = TestEnv::prefixed_user("cache-hit");
     let first = key_for(&env, "admin", &[]);
     assert_eq!(key_for(&env, "admin", &[]), first);
 
@@ -600,14 +512,14 @@ fn second_call_is_served_from_the_cache_without_network() {
         .set_env("ASSUME_ROLE_TIMEOUT", "5s");
     assert_eq!(key_for(&offline, "admin", &[]), first);
     // ...while a miss really would need them.
-    let output = ar(&offline, &["--role", "admin", "-f"]);
+    let output = offline.ar(&["--role", "admin", "-f"]);
     let line = failure_line(&output, 1);
     assert!(line.contains(ADMIN), "{line}");
 }
 
 #[test]
 fn force_refresh_gets_new_keys_and_caches_them() {
-    let (_, env) = prefixed("cache-force");
+    let (_, env) = TestEnv::prefixed_user("cache-force");
     let first = key_for(&env, "admin", &[]);
     let forced = key_for(&env, "admin", &["-f"]);
     assert_ne!(forced, first);
@@ -618,7 +530,7 @@ fn force_refresh_gets_new_keys_and_caches_them() {
 
 #[test]
 fn roles_with_the_same_name_on_different_paths_do_not_share_an_entry() {
-    let (_, env) = prefixed("cache-paths");
+    let (_, env) = TestEnv::prefixed_user("cache-paths");
     let admin = key_for(&env, "admin", &[]);
     let team = key_for(&env, "team/admin", &[]);
     assert_ne!(admin, team);
@@ -626,19 +538,18 @@ fn roles_with_the_same_name_on_different_paths_do_not_share_an_entry() {
     assert_eq!(get(&vars, "AWS_ACCESS_KEY_ID"), team);
     assert_eq!(get(&vars, "ASSUME_ROLE_ARN"), TEAM_ADMIN);
     assert_eq!(key_for(&env, "admin", &[]), admin);
-    assert_eq!(cache_files(&env, ".creds.json").len(), 2);
+    assert_eq!(env.cache_files(".creds.json").len(), 2);
 }
 
 #[test]
 fn cache_folder_is_0700_and_its_files_0600() {
-    let (_, env) = prefixed("cache-modes");
+    let (_, env) = TestEnv::prefixed_user("cache-modes");
     key_for(&env, "admin", &[]);
     let dir = env.cache_dir().join("assume-role");
     assert_eq!(mode(&dir), 0o700, "{}", dir.display());
-    let files = cache_files(&env, "");
+    let files = env.cache_files("");
     assert!(
-        cache_files(&env, ".creds.json").len() == 1
-            && cache_files(&env, ".identity.json").len() == 1,
+        env.cache_files(".creds.json").len() == 1 && env.cache_files(".identity.json").len() == 1,
         "{files:?}"
     );
     for file in files {
@@ -648,13 +559,13 @@ fn cache_folder_is_0700_and_its_files_0600() {
 
 #[test]
 fn corrupt_entry_is_a_miss_with_one_warning() {
-    let (_, env) = prefixed("cache-corrupt");
+    let (_, env) = TestEnv::prefixed_user("cache-corrupt");
     let first = key_for(&env, "admin", &[]);
-    let entries = cache_files(&env, ".creds.json");
+    let entries = env.cache_files(".creds.json");
     assert_eq!(entries.len(), 1);
     fs::write(&entries[0], "{\"garbage\": tr").unwrap();
 
-    let output = ar(&env, &["--role", "admin"]);
+    let output = env.ar(&["--role", "admin"]);
     assert_ok(&output);
     let err = stderr(&output);
     assert_eq!(
@@ -679,12 +590,12 @@ fn corrupt_entry_is_a_miss_with_one_warning() {
 /// whatever the session length asked (as AWS does for a chained role), so a
 /// test need not wait for credentials to age. IAM (the session name) is moto.
 fn short_lived(name: &str, lifetime: u64, yaml: &str) -> (FakeSts, TestEnv) {
-    let user = moto().create_user(name);
+    let user = shared_moto().create_user(name);
     let lifetime = lifetime.to_string();
     let sts = FakeSts::start_with("123456", &["--no-mfa", "--lifetime", &lifetime]);
     let env = TestEnv::new()
         .with_user(&user)
-        .endpoint(&moto().endpoint())
+        .endpoint(&shared_moto().endpoint())
         .trusting_work()
         .set_env("AWS_ENDPOINT_URL_STS", &sts.endpoint());
     env.write(
@@ -713,7 +624,7 @@ fn credentials_within_refresh_before_expiry_are_refreshed() {
     assert_eq!(sts.count("AssumeRole"), 2);
     // A margin longer than half the session is capped: a 15 minute session
     // with a 20 minute margin is still served from the cache.
-    let (_, env) = prefixed("cache-expiry-cap");
+    let (_, env) = TestEnv::prefixed_user("cache-expiry-cap");
     env.write(
         "work/assume-role.yaml",
         &format!("role_prefix: {PREFIX}\nrefresh_before_expiry: 20m\n"),
@@ -748,17 +659,9 @@ fn default_refresh_before_expiry_is_fifteen_minutes() {
 
 #[test]
 fn concurrent_cold_calls_make_one_assume_role() {
-    let (_, env) = prefixed("cache-concurrent");
+    let (_, env) = TestEnv::prefixed_user("cache-concurrent");
     let children: Vec<_> = (0..12)
-        .map(|_| {
-            env.cmd()
-                .args(["--role", "admin"])
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
+        .map(|_| env.cmd().args(["--role", "admin"]).spawn_piped())
         .collect();
     let keys: Vec<String> = children
         .into_iter()
@@ -776,16 +679,16 @@ fn concurrent_cold_calls_make_one_assume_role() {
 
 #[test]
 fn session_name_is_looked_up_once_per_base_identity() {
-    let (user, env) = prefixed("session-once");
+    let (user, env) = TestEnv::prefixed_user("session-once");
     assert_eq!(
         exec_caller_arn(&env, "admin"),
         format!("arn:aws:sts::{ACCOUNT}:assumed-role/admin/session-once")
     );
-    assert_eq!(cache_files(&env, ".identity.json").len(), 1);
+    assert_eq!(env.cache_files(".identity.json").len(), 1);
 
     // Without the user, moto would name the caller `moto`: a second role
     // that still shows the user's name took it from the cache.
-    let iam = iam_client(&moto().endpoint(), "testing", "testing");
+    let iam = iam_client(&shared_moto().endpoint(), "testing", "testing");
     block_on(async {
         iam.delete_access_key()
             .user_name(&user.name)
@@ -820,7 +723,7 @@ fn managed_section(name: &str, vars: &[(String, String)]) -> String {
 
 #[test]
 fn credentials_file_is_created_0600_with_the_profile() {
-    let (_, env) = prefixed("credfile-new");
+    let (_, env) = TestEnv::prefixed_user("credfile-new");
     let vars = print_vars::<Vars>(&env, &["--role", "admin"]);
     let file = env.credentials_file();
     assert_eq!(
@@ -832,7 +735,7 @@ fn credentials_file_is_created_0600_with_the_profile() {
 
 #[test]
 fn credentials_file_profile_name_prefix_is_used() {
-    let (_, env) = user_env("credfile-prefix");
+    let (_, env) = TestEnv::trusted_user("credfile-prefix");
     env.write(
         "work/assume-role.yaml",
         &format!("role_prefix: {PREFIX}\nprofile_name_prefix: myaccount\n"),
@@ -846,7 +749,7 @@ fn credentials_file_profile_name_prefix_is_used() {
 
 #[test]
 fn credentials_file_keeps_every_byte_outside_the_managed_section() {
-    let (_, env) = prefixed("credfile-keep");
+    let (_, env) = TestEnv::prefixed_user("credfile-keep");
     let before = "# my keys ; handle with care\n\
         [default]\n\
         aws_access_key_id = AKIADEFAULT # inline comment\n\
@@ -891,7 +794,7 @@ fn credentials_file_keeps_every_byte_outside_the_managed_section() {
 
 #[test]
 fn awscli_can_use_the_written_profile() {
-    let (_, env) = prefixed("credfile-awscli");
+    let (_, env) = TestEnv::prefixed_user("credfile-awscli");
     print_vars::<Vars>(&env, &["--role", "admin"]);
     let output = run(aws_cli(&env)
         .env_remove("AWS_ACCESS_KEY_ID")
@@ -912,7 +815,7 @@ fn awscli_can_use_the_written_profile() {
 
 #[test]
 fn write_credentials_file_false_writes_nothing() {
-    let (_, env) = user_env("credfile-off");
+    let (_, env) = TestEnv::trusted_user("credfile-off");
     env.write(
         "work/assume-role.yaml",
         &format!("role_prefix: {PREFIX}\nwrite_credentials_file: false\n"),
@@ -928,22 +831,22 @@ fn write_credentials_file_false_writes_nothing() {
 #[test]
 fn no_base_credentials_is_one_line_and_nothing_written() {
     let env = TestEnv::new()
-        .endpoint(&moto().endpoint())
+        .endpoint(&shared_moto().endpoint())
         .trusting_work()
         .set_env("ASSUME_ROLE_TIMEOUT", "10s");
     env.write("work/assume-role.yaml", &format!("role_prefix: {PREFIX}\n"));
-    let output = ar(&env, &["--role", "admin"]);
+    let output = env.ar(&["--role", "admin"]);
     let line = failure_line(&output, 1);
     assert!(line.starts_with("assume-role: "), "{line}");
     assert!(line.to_lowercase().contains("credentials"), "{line}");
-    assert_nothing_written(&env);
-    assert_eq!(cache_files(&env, ".identity.json"), Vec::<PathBuf>::new());
+    env.assert_nothing_written();
+    assert_eq!(env.cache_files(".identity.json"), Vec::<PathBuf>::new());
 }
 
 #[test]
 fn usage_error_is_exit_2() {
-    let (_, env) = prefixed("usage");
-    let output = ar(&env, &["--role", "admin", "--duration", "soon"]);
+    let (_, env) = TestEnv::prefixed_user("usage");
+    let output = env.ar(&["--role", "admin", "--duration", "soon"]);
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
     assert_eq!(stdout(&output), "");
     let err = stderr(&output);
@@ -956,9 +859,9 @@ fn usage_error_is_exit_2() {
 
 #[test]
 fn print_mode_zsh_is_exactly_the_statements_and_evaluates_to_the_same_values() {
-    let (_, env) = prefixed("print-zsh");
+    let (_, env) = TestEnv::prefixed_user("print-zsh");
     let vars = print_vars::<Vars>(&env, &["--role", "admin"]);
-    let output = ar(&env, &["--role", "admin", "--format", "zsh"]);
+    let output = env.ar(&["--role", "admin", "--format", "zsh"]);
     assert_ok(&output);
     assert_eq!(stderr(&output), "", "{}", describe(&output));
     // No value here needs more than the outer quotes.
@@ -989,9 +892,9 @@ env | grep -c '^AWS_ACCESS_KEY_ID='"#,
 /// whose decoded values must be the print-mode values.
 #[test]
 fn print_mode_powershell_is_exactly_the_statements_and_parses_to_the_same_values() {
-    let (_, env) = prefixed("print-powershell");
+    let (_, env) = TestEnv::prefixed_user("print-powershell");
     let vars = print_vars::<Vars>(&env, &["--role", "admin"]);
-    let output = ar(&env, &["--role", "admin", "--format", "powershell"]);
+    let output = env.ar(&["--role", "admin", "--format", "powershell"]);
     assert_ok(&output);
     assert_eq!(stderr(&output), "", "{}", describe(&output));
     let mut want = String::from(
@@ -1023,14 +926,14 @@ fn print_mode_powershell_is_exactly_the_statements_and_parses_to_the_same_values
 /// naming it, and nothing is written through it.
 #[test]
 fn a_cache_folder_that_is_a_link_is_refused() {
-    let (_, env) = prefixed("cache-link");
+    let (_, env) = TestEnv::prefixed_user("cache-link");
     let elsewhere = env.root().join("elsewhere");
     fs::create_dir(&elsewhere).unwrap();
     fs::set_permissions(&elsewhere, fs::Permissions::from_mode(0o700)).unwrap();
     fs::create_dir_all(env.cache_dir()).unwrap();
     let folder = env.cache_dir().join("assume-role");
     std::os::unix::fs::symlink(&elsewhere, &folder).unwrap();
-    let line = failure_line(&ar(&env, &["--role", "admin"]), 1);
+    let line = failure_line(&env.ar(&["--role", "admin"]), 1);
     assert!(
         line.contains(&folder.display().to_string()) && line.contains("not a folder"),
         "{line}"
@@ -1082,7 +985,7 @@ fn concurrent_force_refreshes_make_one_assume_role() {
     let (sts, env) = short_lived("cache-force-concurrent", 3600, "");
     let cold = key_for(&env, "admin", &[]);
     assert_eq!(sts.count("AssumeRole"), 1);
-    let entry = cache_files(&env, ".creds.json").remove(0);
+    let entry = env.cache_files(".creds.json").remove(0);
     let lock = PathBuf::from(entry.to_string_lossy().replace(".creds.json", ".lock"));
     let held = fs::File::options().write(true).open(&lock).unwrap();
     held.lock().unwrap();
@@ -1090,9 +993,9 @@ fn concurrent_force_refreshes_make_one_assume_role() {
         .map(|_| {
             env.cmd()
                 .args(["--role", "admin", "--force-refresh"])
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
                 .spawn()
                 .unwrap()
         })
@@ -1120,14 +1023,14 @@ fn concurrent_force_refreshes_make_one_assume_role() {
 /// naming it, and is replaced by an entry of ours.
 #[test]
 fn a_cache_entry_that_cannot_be_read_is_a_miss_with_one_warning() {
-    let (_, env) = prefixed("cache-entry-link");
+    let (_, env) = TestEnv::prefixed_user("cache-entry-link");
     let planted = key_for(&env, "admin", &[]);
-    let entry = cache_files(&env, ".creds.json").remove(0);
+    let entry = env.cache_files(".creds.json").remove(0);
     let copy = env.root().join("planted.creds.json");
     fs::rename(&entry, &copy).unwrap();
     std::os::unix::fs::symlink(&copy, &entry).unwrap();
 
-    let output = ar(&env, &["--role", "admin"]);
+    let output = env.ar(&["--role", "admin"]);
     assert_ok(&output);
     let err = stderr(&output);
     assert_eq!(err.lines().count(), 1, "{}", describe(&output));

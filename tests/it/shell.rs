@@ -1,600 +1,24 @@
 //! The shell integration in real shells: what `assume-role init` prints,
 //! evaluated by bash 5.2, zsh 5.9 and fish 3.6, switching roles against one
 //! moto server shared by the file (each test has its own IAM user and its
-//! own isolated TestEnv).
-//!
-//! A shell reads its script from stdin and runs its hooks as a user's shell
-//! would: `bash -i` runs PROMPT_COMMAND and `zsh -i` runs precmd before each
-//! line (zsh's chpwd fires in `cd`); fish runs its PWD handler in `cd` and
-//! its prompt handler on `emit fish_prompt`. A script is cut into named
-//! steps; each step ends with a prompt and a marker printed on stdout and
-//! stderr, so every step's output is checked on its own, stderr included
-//! (`fish` exits 0 on a parse error: an empty stderr is the proof).
+//! own isolated TestEnv). The harness (scripts cut into steps, their
+//! transcripts) is `util::sh`.
 //!
 //! Most tests run in each shell (`per_shell!` at the bottom makes
 //! `bash::story`, `zsh::story`, `fish::story`, ...). Run with
-//! `cargo test --test shell -- --nocapture` to see every transcript.
+//! `cargo test --test it -- shell:: --nocapture` to see every transcript.
 
-mod common;
-
-use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs;
 use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::path::Path;
 
-use assume_role::aws::base_env::MANAGED;
-use common::shared_moto as moto;
-use common::*;
+use crate::util::sh::*;
+use crate::util::shared_moto as moto;
+use crate::util::*;
 
-const BIN: &str = env!("CARGO_BIN_EXE_assume-role");
-const PREFIX: &str = "arn:aws:iam::123456789012:role/";
 const GOOD_CODE: &str = "123456";
-
-/// The integration's own shell variables (not exported), besides `__ar_pwd`,
-/// which only caches `$PWD`.
-const SHELL_VARS: &[&str] = &[
-    "__ar_orig",
-    "__ar_state",
-    "__ar_refresh_at",
-    "__ar_refresh_clock",
-];
-
-/// Environment entries that change by themselves (`cd`, the last command).
-const ENV_NOISE: &[&str] = &["_", "PWD", "OLDPWD", "SHLVL"];
-
-fn role(name: &str) -> String {
-    format!("{PREFIX}{name}")
-}
-
-// ---------------------------------------------------------------------------
-// moto and the test environments
-
-/// PATH with our binary first (a stale `assume-role` may be installed
-/// elsewhere), then the virtualenv's `aws`.
-fn test_path() -> String {
-    let ours = Path::new(BIN).parent().unwrap().display().to_string();
-    format!("{ours}:{}", venv_path())
-}
-
-/// A fresh moto user `<test>-<shell>` and an environment using it, without
-/// any assume-role.yaml.
-fn bare_env(test: &str, sh: Sh) -> (User, TestEnv) {
-    let user = moto().create_user(&format!("{test}-{}", sh.name()));
-    let env = TestEnv::new()
-        .with_user(&user)
-        .endpoint(&moto().endpoint())
-        .set_env("PATH", &test_path())
-        .set_env("LANG", "C.UTF-8");
-    (user, env)
-}
-
-/// As [`bare_env`], with `role_prefix` and `extra` in ~/.aws/assume-role.yaml.
-fn user_env(test: &str, sh: Sh, extra: &str) -> (User, TestEnv) {
-    let (user, env) = bare_env(test, sh);
-    env.write(
-        "home/.aws/assume-role.yaml",
-        &format!("role_prefix: {PREFIX}\n{extra}"),
-    );
-    (user, env)
-}
-
-fn project_dir(env: &TestEnv) -> PathBuf {
-    env.work().join("proj it's \"$x\" `y` é")
-}
-
-/// A project directory whose assume-role.yaml wants `role: deploy`, with a
-/// subdirectory, and a directory outside it: `$PROJ`, `$PROJ/sub` and
-/// `$OUT` in the shell. The name is hostile to careless quoting.
-fn with_project(env: TestEnv) -> TestEnv {
-    let proj = project_dir(&env);
-    let out = env.work().join("elsewhere");
-    fs::create_dir_all(proj.join("sub")).unwrap();
-    fs::create_dir_all(&out).unwrap();
-    fs::write(proj.join("assume-role.yaml"), "role: deploy\n").unwrap();
-    env.set_env("PROJ", proj.to_str().unwrap())
-        .set_env("OUT", out.to_str().unwrap())
-}
-
-// ---------------------------------------------------------------------------
-// The shells
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Sh {
-    Bash,
-    Zsh,
-    Fish,
-}
-
-impl Sh {
-    fn name(self) -> &'static str {
-        match self {
-            Sh::Bash => "bash",
-            Sh::Zsh => "zsh",
-            Sh::Fish => "fish",
-        }
-    }
-
-    /// The shell in `env`, reading a script on stdin and running its
-    /// prompt hooks before each line (bash, zsh).
-    fn command(self, env: &TestEnv) -> Command {
-        let mut cmd = env.command(self.name());
-        match self {
-            Sh::Bash => cmd.args(["--norc", "--noprofile", "--noediting", "-i"]),
-            Sh::Zsh => cmd.args(["-f", "-i", "-o", "no_prompt_cr", "-o", "no_prompt_sp"]),
-            Sh::Fish => cmd.args(["--no-config"]),
-        };
-        cmd
-    }
-
-    /// The first lines: no prompts, no history expansion of `!`.
-    fn preamble(self) -> &'static str {
-        match self {
-            Sh::Bash => "PS1='' PS2=''; set +H\n",
-            Sh::Zsh => "PS1='' PS2='' RPS1=''; setopt no_bang_hist\n",
-            Sh::Fish => "",
-        }
-    }
-
-    /// Evaluates `assume-role init` with `flags`.
-    fn init(self, flags: &str) -> String {
-        let flags = if flags.is_empty() {
-            String::new()
-        } else {
-            format!(" {flags}")
-        };
-        match self {
-            Sh::Bash | Sh::Zsh => format!("eval \"$(assume-role init {}{flags})\"", self.name()),
-            Sh::Fish => format!("assume-role init fish{flags} | source"),
-        }
-    }
-
-    /// One prompt.
-    fn prompt(self) -> &'static str {
-        match self {
-            Sh::Bash | Sh::Zsh => ":",
-            Sh::Fish => "emit fish_prompt",
-        }
-    }
-
-    /// `n` prompts without doing anything else.
-    fn prompts(self, n: usize) -> String {
-        vec![self.prompt(); n].join("\n")
-    }
-
-    /// `command`, then `rc=STATUS` on stdout.
-    fn with_status(self, command: &str) -> String {
-        match self {
-            Sh::Bash | Sh::Zsh => format!("{command}; echo \"rc=$?\""),
-            Sh::Fish => format!("{command}; echo \"rc=$status\""),
-        }
-    }
-
-    /// Prints `NAME=value` or `NAME unset` for each of `names`.
-    fn show(self, names: &[&str]) -> String {
-        names
-            .iter()
-            .map(|n| match self {
-                Sh::Bash | Sh::Zsh => format!(
-                    "if [ -n \"${{{n}+x}}\" ]; then printf '%s=%s\\n' {n} \"${n}\"; else echo '{n} unset'; fi"
-                ),
-                Sh::Fish => format!(
-                    "if set -q {n}; printf '%s=%s\\n' {n} \"${n}\"; else; echo '{n} unset'; end"
-                ),
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-
-    /// Prints, NUL-separated, every managed and integration variable as the
-    /// shell has it (`NAME=value`, or `NAME` when unset), then `@env`, then
-    /// the exported environment (`env -0`). Parse it with [`Dump::parse`].
-    fn dump(self) -> String {
-        let names: Vec<&str> = MANAGED.iter().chain(SHELL_VARS).copied().collect();
-        let names = names.join(" ");
-        match self {
-            Sh::Bash => format!(
-                "for __t in {names}; do if [ -n \"${{!__t+x}}\" ]; then printf '%s=%s\\0' \"$__t\" \"${{!__t}}\"; \
-                 else printf '%s\\0' \"$__t\"; fi; done; printf '@env\\0'; env -0"
-            ),
-            Sh::Zsh => format!(
-                "for __t in {names}; do if (( ${{+parameters[$__t]}} )); then printf '%s=%s\\0' \"$__t\" \"${{(P)__t}}\"; \
-                 else printf '%s\\0' \"$__t\"; fi; done; printf '@env\\0'; env -0"
-            ),
-            Sh::Fish => format!(
-                "for __t in {names}; if set -q $__t; printf '%s=%s\\0' $__t \"$$__t\"; \
-                 else; printf '%s\\0' $__t; end; end; printf '@env\\0'; env -0"
-            ),
-        }
-    }
-
-    /// Prints `NAME:yes` when a function `name` exists, else `NAME:no`.
-    fn has_function(self, name: &str) -> String {
-        match self {
-            Sh::Bash => format!(
-                "if declare -F {name} >/dev/null; then echo {name}:yes; else echo {name}:no; fi"
-            ),
-            Sh::Zsh => format!(
-                "if (( ${{+functions[{name}]}} )); then echo {name}:yes; else echo {name}:no; fi"
-            ),
-            Sh::Fish => {
-                format!("if functions -q {name}; echo {name}:yes; else; echo {name}:no; end")
-            }
-        }
-    }
-
-    /// Points the integration at another program (the path in `$var`).
-    fn set_bin(self, var: &str) -> String {
-        match self {
-            Sh::Bash | Sh::Zsh => format!("__ar_bin=\"${var}\""),
-            Sh::Fish => format!("set -g __ar_bin \"${var}\""),
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Scripts cut into steps, and their transcripts
-
-/// A script for one shell, cut into named steps.
-struct Session<'a> {
-    sh: Sh,
-    env: &'a TestEnv,
-    script: String,
-    steps: Vec<(String, String)>,
-    extra_env: Vec<(String, OsString)>,
-}
-
-impl<'a> Session<'a> {
-    fn new(sh: Sh, env: &'a TestEnv) -> Session<'a> {
-        let mut session = Session {
-            sh,
-            env,
-            script: sh.preamble().to_owned(),
-            steps: Vec::new(),
-            extra_env: Vec::new(),
-        };
-        session.script += &marker(sh, "start");
-        session
-    }
-
-    /// Adds a variable whose value need not be UTF-8.
-    fn env_os(&mut self, name: &str, value: OsString) -> &mut Self {
-        self.extra_env.push((name.to_owned(), value));
-        self
-    }
-
-    /// Adds `code` (one line or several) as step `name`; a prompt follows.
-    fn step(&mut self, name: &str, code: &str) -> &mut Self {
-        self.labelled(name, code, code)
-    }
-
-    /// A step printing `vars` (see [`Sh::show`]).
-    fn show(&mut self, name: &str, vars: &[&str]) -> &mut Self {
-        let code = self.sh.show(vars);
-        self.labelled(name, &code, &format!("<show {}>", vars.join(" ")))
-    }
-
-    /// A step dumping the variables (see [`Sh::dump`]).
-    fn dump(&mut self, name: &str) -> &mut Self {
-        let code = self.sh.dump();
-        self.labelled(
-            name,
-            &code,
-            "<dump the managed variables and the environment>",
-        )
-    }
-
-    /// A step shown as `label` in the transcript.
-    fn labelled(&mut self, name: &str, code: &str, label: &str) -> &mut Self {
-        assert!(
-            name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                && name != "start"
-                && name != "end"
-                && self.steps.iter().all(|(n, _)| n != name),
-            "bad or repeated step name {name:?}"
-        );
-        self.script += code;
-        self.script.push('\n');
-        self.script += &marker(self.sh, name);
-        self.steps.push((name.to_owned(), label.to_owned()));
-        self
-    }
-
-    /// Runs the script; the shell must reach its end and exit 0.
-    fn run(&self) -> Transcript {
-        let script = self.script.clone() + &marker(self.sh, "end");
-
-        let mut cmd = self.sh.command(self.env);
-        for (name, value) in &self.extra_env {
-            cmd.env(name, value);
-        }
-        let output = run_with_input(&mut cmd, &script);
-        let transcript = Transcript::parse(self, &output);
-        eprintln!("{transcript}");
-        assert!(
-            output.status.success(),
-            "{} exited with {}",
-            self.sh.name(),
-            output.status
-        );
-        transcript
-    }
-}
-
-/// A prompt (bash and zsh give one before reading each line), then
-/// `\n@@name\n` on both streams.
-fn marker(sh: Sh, name: &str) -> String {
-    let prompt = if sh == Sh::Fish {
-        "emit fish_prompt; "
-    } else {
-        ""
-    };
-    format!("{prompt}printf '\\n@@%s\\n' {name}; printf '\\n@@%s\\n' {name} >&2\n")
-}
-
-struct Step {
-    name: String,
-    code: String,
-    out: String,
-    err: String,
-}
-
-/// What each step of a session printed.
-struct Transcript {
-    sh: Sh,
-    steps: Vec<Step>,
-    /// What the shell said on stderr after the last step (its last prompt).
-    tail: String,
-}
-
-impl Transcript {
-    fn parse(session: &Session, output: &Output) -> Transcript {
-        let mut names = vec!["start"];
-        names.extend(session.steps.iter().map(|(n, _)| n.as_str()));
-        names.push("end");
-        let split = |text: &[u8], stream: &str| -> Vec<String> {
-            let text = String::from_utf8_lossy(text);
-            let mut pos = 0;
-            let mut chunks = Vec::new();
-            for name in &names {
-                let marker = format!("\n@@{name}\n");
-                let Some(at) = text[pos..].find(&marker) else {
-                    panic!(
-                        "{}: the script never reached step `{name}` ({stream})\n{}",
-                        session.sh.name(),
-                        describe(output)
-                    );
-                };
-                chunks.push(text[pos..pos + at].to_owned());
-                pos += at + marker.len();
-            }
-            chunks.push(text[pos..].to_owned());
-            chunks
-        };
-        let outs = split(&output.stdout, "stdout");
-        let errs = split(&output.stderr, "stderr");
-        // After the last marker: nothing on stdout; on stderr, what the
-        // last prompt said, and bash's goodbye.
-        assert!(
-            outs.last().unwrap().is_empty(),
-            "output after the end of the script\n{}",
-            describe(output)
-        );
-        let tail = errs.last().unwrap();
-        let tail = tail.strip_suffix("exit\n").unwrap_or(tail).to_owned();
-        let steps = session
-            .steps
-            .iter()
-            .enumerate()
-            .map(|(i, (name, code))| Step {
-                name: name.clone(),
-                code: code.clone(),
-                // chunk 0 is the shell's start-up noise, before `start`.
-                out: outs[i + 1].clone(),
-                err: errs[i + 1].clone(),
-            })
-            .collect();
-        Transcript {
-            sh: session.sh,
-            steps,
-            tail,
-        }
-    }
-
-    fn step(&self, name: &str) -> &Step {
-        self.steps
-            .iter()
-            .find(|s| s.name == name)
-            .unwrap_or_else(|| panic!("no step {name}"))
-    }
-
-    fn out(&self, name: &str) -> &str {
-        &self.step(name).out
-    }
-
-    fn err(&self, name: &str) -> &str {
-        &self.step(name).err
-    }
-
-    /// Every line on stderr, from every step and the last prompt.
-    fn said(&self) -> Vec<&str> {
-        self.steps
-            .iter()
-            .flat_map(|s| s.err.lines())
-            .chain(self.tail.lines())
-            .collect()
-    }
-
-    /// Every step but `loud`, and the last prompt, wrote nothing on stderr.
-    fn quiet_but(&self, loud: &[&str]) {
-        assert_eq!(
-            self.tail,
-            "",
-            "{}: the last prompt wrote on stderr",
-            self.sh.name()
-        );
-        for step in &self.steps {
-            if !loud.contains(&step.name.as_str()) {
-                assert_eq!(
-                    step.err,
-                    "",
-                    "{}: step `{}` ({}) wrote on stderr",
-                    self.sh.name(),
-                    step.name,
-                    step.code
-                );
-            }
-        }
-    }
-
-    /// The variables a [`Sh::show`] step printed.
-    fn vars(&self, name: &str) -> BTreeMap<String, Option<String>> {
-        self.out(name)
-            .lines()
-            .map(|line| match line.split_once('=') {
-                Some((k, v)) => (k.to_owned(), Some(v.to_owned())),
-                None => (
-                    line.strip_suffix(" unset")
-                        .unwrap_or_else(|| panic!("step {name}: odd line {line:?}"))
-                        .to_owned(),
-                    None,
-                ),
-            })
-            .collect()
-    }
-
-    /// The value of `var` that step `name` showed.
-    fn var(&self, name: &str, var: &str) -> Option<String> {
-        self.vars(name)
-            .get(var)
-            .unwrap_or_else(|| panic!("step {name} did not show {var}"))
-            .clone()
-    }
-
-    fn dump(&self, name: &str) -> Dump {
-        Dump::parse(self.out(name))
-    }
-
-    /// Asserts that step `name` wrote exactly one line on stderr, and
-    /// returns it.
-    fn one_line(&self, name: &str) -> &str {
-        let err = self.err(name);
-        assert!(
-            err.ends_with('\n') && err.lines().count() == 1,
-            "{}: step `{name}` should say one line on stderr, said {err:?}",
-            self.sh.name()
-        );
-        err.trim_end()
-    }
-}
-
-impl std::fmt::Display for Transcript {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "===== {} =====", self.sh.name())?;
-        for step in &self.steps {
-            writeln!(f, "-- {}", step.name)?;
-            for line in step.code.lines() {
-                writeln!(f, "$ {line}")?;
-            }
-            match step.out.split_once("@env\0") {
-                // A dump: the shell's side, one variable a line.
-                Some((shell, env)) => {
-                    for item in shell.split_terminator('\0') {
-                        let shown: String = item.escape_debug().take(100).collect();
-                        writeln!(f, "  {shown}")?;
-                    }
-                    let count = env.split_terminator('\0').count();
-                    writeln!(f, "  (and {count} environment variables)")?;
-                }
-                None => {
-                    for line in step.out.lines() {
-                        writeln!(f, "  {line}")?;
-                    }
-                }
-            }
-            for line in step.err.lines() {
-                writeln!(f, "! {line}")?;
-            }
-        }
-        for line in self.tail.lines() {
-            writeln!(f, "! {line}")?;
-        }
-        Ok(())
-    }
-}
-
-/// The variables a [`Sh::dump`] step printed: as the shell has them, and
-/// as children see them (minus [`ENV_NOISE`]).
-#[derive(Debug, PartialEq)]
-struct Dump {
-    shell: BTreeMap<String, Option<String>>,
-    env: BTreeMap<String, String>,
-}
-
-impl Dump {
-    fn parse(out: &str) -> Dump {
-        let (shell, env) = out
-            .split_once("@env\0")
-            .unwrap_or_else(|| panic!("not a dump: {out:?}"));
-        let shell = shell
-            .split_terminator('\0')
-            .map(|item| match item.split_once('=') {
-                Some((k, v)) => (k.to_owned(), Some(v.to_owned())),
-                None => (item.to_owned(), None),
-            })
-            .collect();
-        let env = env
-            .split_terminator('\0')
-            .filter_map(|item| item.split_once('='))
-            .filter(|(k, _)| !ENV_NOISE.contains(k))
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
-        Dump { shell, env }
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
-        self.shell
-            .get(name)
-            .unwrap_or_else(|| panic!("{name} is not in the dump"))
-            .as_deref()
-    }
-}
-
-/// Asserts two dumps are equal, naming the first variable that differs.
-fn assert_same(sh: Sh, what: &str, got: &Dump, want: &Dump) {
-    for (k, v) in &want.shell {
-        assert_eq!(
-            got.shell.get(k),
-            Some(v),
-            "{}: {what}: {k} differs",
-            sh.name()
-        );
-    }
-    for k in want.env.keys().chain(got.env.keys()) {
-        assert_eq!(
-            got.env.get(k),
-            want.env.get(k),
-            "{}: {what}: {k} differs in the environment",
-            sh.name()
-        );
-    }
-    assert_eq!(got, want, "{}: {what}", sh.name());
-}
-
-fn assert_key(sh: Sh, key: &Option<String>) -> String {
-    let key = key
-        .clone()
-        .unwrap_or_else(|| panic!("{}: AWS_ACCESS_KEY_ID is unset", sh.name()));
-    assert!(
-        key.starts_with("ASIA"),
-        "{}: not a role key: {key}",
-        sh.name()
-    );
-    key
-}
 
 // ---------------------------------------------------------------------------
 // Tests run in each shell
@@ -897,18 +321,18 @@ fn failed_switch(sh: Sh) {
     assert_same(sh, "after ar -u", &t.dump("after"), &t.dump("before"));
 }
 
-/// Credentials within `refresh_before_expiry` (a 2 s session with a 1 s
-/// margin here; moto takes any length) are refreshed at the next
-/// prompt, with no user action; `ar -u` still restores exactly.
+/// Credentials within `refresh_before_expiry` (due as soon as issued here,
+/// see [`due_env`]) are refreshed at the next prompt once the hook's time
+/// has come, with no user action; `ar -u` still restores exactly.
 fn refresh_at_prompt(sh: Sh) {
-    let (_, env) = user_env("refresh", sh, "refresh_before_expiry: 1s\n");
+    let (_sts, _, env) = due_env("refresh", sh, "");
     let show = &["AWS_ACCESS_KEY_ID", "ASSUME_ROLE_ARN"];
     let t = Session::new(sh, &env)
         .step("init", &sh.init(""))
         .dump("before")
-        .step("admin", "ar admin --duration 2s")
+        .step("admin", "ar admin")
         .show("first", show)
-        .step("wait", "sleep 2")
+        .step("due", sh.make_due())
         .show("second", show)
         .step("unset", "ar -u")
         .dump("after")
@@ -925,10 +349,14 @@ fn refresh_at_prompt(sh: Sh) {
 /// (a minute on), not at every prompt: STS unreachable, or the working
 /// directory removed. The credentials, still valid, stay.
 fn failed_refresh_is_reported_once(sh: Sh) {
-    let (_, env) = user_env("refail", sh, "refresh_before_expiry: 1s\n");
+    let (_sts, _, env) = due_env("refail", sh, "");
     let dead = match sh {
-        Sh::Bash | Sh::Zsh => "export AWS_ENDPOINT_URL=http://127.0.0.1:9 AWS_MAX_ATTEMPTS=1",
-        Sh::Fish => "set -gx AWS_ENDPOINT_URL http://127.0.0.1:9; set -gx AWS_MAX_ATTEMPTS 1",
+        Sh::Bash | Sh::Zsh => {
+            "export AWS_ENDPOINT_URL=http://127.0.0.1:9 AWS_ENDPOINT_URL_STS=http://127.0.0.1:9 AWS_MAX_ATTEMPTS=1"
+        }
+        Sh::Fish => {
+            "set -gx AWS_ENDPOINT_URL http://127.0.0.1:9; set -gx AWS_ENDPOINT_URL_STS http://127.0.0.1:9; set -gx AWS_MAX_ATTEMPTS 1"
+        }
     };
     let show = &["AWS_ACCESS_KEY_ID", "ASSUME_ROLE_ARN"];
     let check = |t: &Transcript| {
@@ -944,10 +372,9 @@ fn failed_refresh_is_reported_once(sh: Sh) {
 
     let t = Session::new(sh, &env)
         .step("init", &sh.init(""))
-        .step("admin", "ar admin --duration 2s")
+        .step("admin", "ar admin")
         .show("before", show)
-        .step("offline", dead)
-        .step("wait", "sleep 2")
+        .step("offline", &format!("{dead}; {}", sh.make_due()))
         .step("idle", &sh.prompts(3))
         .show("after", show)
         .run();
@@ -955,11 +382,14 @@ fn failed_refresh_is_reported_once(sh: Sh) {
 
     let t = Session::new(sh, &env)
         .step("init", &sh.init(""))
-        .step("admin", "ar admin --duration 2s")
+        .step("admin", "ar admin")
         .show("before", show)
         .step(
             "gone",
-            "mkdir \"$HOME/gone\"; cd \"$HOME/gone\"; rmdir \"$HOME/gone\"; sleep 2",
+            &format!(
+                "mkdir \"$HOME/gone\"; cd \"$HOME/gone\"; rmdir \"$HOME/gone\"; {}",
+                sh.make_due()
+            ),
         )
         .step("idle", &sh.prompts(3))
         .show("after", show)
@@ -1146,97 +576,6 @@ fn mfa_prompt(sh: Sh) {
 // ---------------------------------------------------------------------------
 // A terminal, for the MFA prompt
 
-/// A tmux server of its own (socket in the test's directory), running one
-/// shell in `env`; killed on drop.
-struct Tmux<'a> {
-    env: &'a TestEnv,
-    socket: PathBuf,
-}
-
-impl<'a> Tmux<'a> {
-    fn start(env: &'a TestEnv, argv: &[&str]) -> Tmux<'a> {
-        let tmux = Tmux {
-            env,
-            socket: env.root().join("tmux.sock"),
-        };
-        let mut args = vec![
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-x",
-            "200",
-            "-y",
-            "50",
-            "--",
-        ];
-        args.extend(argv);
-        tmux.tmux(&args);
-        tmux
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = self
-            .env
-            .command("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run tmux ({e}): apt-get install tmux"));
-        assert!(
-            out.status.success(),
-            "tmux {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Types `text` and Enter.
-    fn type_line(&self, text: &str) {
-        self.tmux(&["send-keys", "-l", text]);
-        self.tmux(&["send-keys", "Enter"]);
-    }
-
-    /// The screen and its history.
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-J", "-S", "-"])
-    }
-
-    /// Waits until `text` is on the screen; returns the screen.
-    fn wait_for(&self, text: &str) -> String {
-        self.wait_until(&format!("{text:?}"), |screen| screen.contains(text))
-    }
-
-    /// Waits until `done` holds for the screen; returns the screen.
-    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.screen();
-            if done(&screen) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{what} never showed on the terminal:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux<'_> {
-    fn drop(&mut self) {
-        let _ = self
-            .env
-            .command("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .output();
-    }
-}
-
 // ---------------------------------------------------------------------------
 // bash and zsh only
 
@@ -1245,7 +584,7 @@ impl Drop for Tmux<'_> {
 /// exit, not even when the hook's call fails (the working directory is
 /// removed while a refresh is due).
 fn strict_mode(sh: Sh) {
-    let (_, env) = user_env("strict", sh, "refresh_before_expiry: 1s\n");
+    let (_sts, _, env) = due_env("strict", sh, "");
     let env = with_project(env);
     let strict = match sh {
         Sh::Bash => "set -euo pipefail",
@@ -1257,12 +596,15 @@ fn strict_mode(sh: Sh) {
         .step("strict", strict)
         .step("init", &sh.init(""))
         .step("idle", &sh.prompts(2))
-        .step("admin", "ar admin --duration 2s")
+        .step("admin", "ar admin")
         .show("as-admin", arn)
         .step("status", "ar")
         .step(
             "gone",
-            "mkdir \"$OUT/gone\"; cd \"$OUT/gone\"; rmdir \"$OUT/gone\"; sleep 2",
+            &format!(
+                "mkdir \"$OUT/gone\"; cd \"$OUT/gone\"; rmdir \"$OUT/gone\"; {}",
+                sh.make_due()
+            ),
         )
         .step("idle-gone", &sh.prompts(2))
         .step("back", "cd \"$OUT\"")
@@ -1467,14 +809,6 @@ fn bash_refuses_a_value_that_is_not_utf8_and_changes_nothing() {
 // ---------------------------------------------------------------------------
 // Lint: the init scripts as files
 
-fn need(tool: &str) {
-    let found = Command::new(tool).arg("--version").output();
-    assert!(
-        matches!(found, Ok(ref out) if out.status.success()),
-        "{tool} is missing: apt-get install {tool}"
-    );
-}
-
 const FLAG_SETS: &[&[&str]] = &[&[], &["--no-hook"], &["--cmd", "awsr"]];
 
 fn init_output(env: &TestEnv, shell: &str, flags: &[&str]) -> String {
@@ -1556,26 +890,12 @@ per_shell!(
 // ---------------------------------------------------------------------------
 // The prompt refresh and the user's own changes (issue 13, item 5)
 
-/// Waits, on the shell's own clock, until the prompt hook is due to refresh.
-fn wait_until_due(sh: Sh) -> &'static str {
-    match sh {
-        Sh::Bash | Sh::Zsh => "while (( $(date +%s) < __ar_refresh_at )); do sleep 0.2; done",
-        Sh::Fish => {
-            "while test (date +%s) -lt $__ar_refresh_at; or test (__ar_now) -lt $__ar_refresh_clock; sleep 0.2; end"
-        }
-    }
-}
-
 /// After `ar admin`, the user exports another region and a profile, and
 /// unsets AWS_DEFAULT_REGION (as a direnv-style hook would): the refresh at
 /// the next prompt replaces the credentials and leaves those three as the
 /// user set them; `ar -u` still restores exactly what was there before.
 fn refresh_keeps_the_users_changes(sh: Sh) {
-    let (_, env) = user_env(
-        "refresh-user",
-        sh,
-        "region: eu-west-1\nrefresh_before_expiry: 1s\n",
-    );
+    let (_sts, _, env) = due_env("refresh-user", sh, "region: eu-west-1\n");
     let change = match sh {
         Sh::Bash | Sh::Zsh => {
             "export AWS_REGION=ap-south-1 AWS_PROFILE=mine; unset AWS_DEFAULT_REGION"
@@ -1595,10 +915,10 @@ fn refresh_keeps_the_users_changes(sh: Sh) {
     let t = Session::new(sh, &env)
         .step("init", &sh.init(""))
         .dump("before")
-        .step("admin", "ar admin --duration 2s")
+        .step("admin", "ar admin")
         .show("switched", show)
         .step("change", change)
-        .step("wait", wait_until_due(sh))
+        .step("due", sh.make_due())
         .show("refreshed", show)
         .step("unset", "ar -u")
         .dump("after")
@@ -1730,20 +1050,20 @@ fn fish_restore_leaves_no_global_over_a_universal_variable() {
 /// fix it names works.
 #[test]
 fn fish_universal_profile_beside_a_role_is_reported() {
-    let (_, env) = user_env(
+    let (_sts, _, env) = due_env(
         "universal-profile",
         Sh::Fish,
-        "write_credentials_file: false\nrefresh_before_expiry: 1s\n",
+        "write_credentials_file: false\n",
     );
     let exported = "env | string match 'AWS_PROFILE=*'; true";
     let mut session = Session::new(Sh::Fish, &env);
     session
         .step("universal", "set -Ux AWS_PROFILE default")
         .step("init", &Sh::Fish.init(""))
-        .step("admin", "ar admin --duration 2s")
+        .step("admin", "ar admin")
         .show("as-admin", &["AWS_ACCESS_KEY_ID", "ASSUME_ROLE_ARN"])
         .step("scopes-admin", &fish_scopes("AWS_PROFILE"))
-        .step("wait", wait_until_due(Sh::Fish))
+        .step("due", Sh::Fish.make_due())
         .show("refreshed", &["AWS_ACCESS_KEY_ID"])
         .step("unset", "ar -u")
         .step("scopes-after", &fish_scopes("AWS_PROFILE"))
@@ -2007,8 +1327,8 @@ fn powershell_init_matches_its_snapshots() {
         }
         let want = fs::read_to_string(&path).unwrap_or_else(|e| {
             panic!(
-                "{}: {e}; run ASSUME_ROLE_UPDATE_SNAPSHOTS=1 cargo test --test shell \
-                 powershell_init_matches_its_snapshots, then review and commit it",
+                "{}: {e}; run ASSUME_ROLE_UPDATE_SNAPSHOTS=1 cargo test --test it \
+                 shell::powershell_init_matches_its_snapshots, then review and commit it",
                 path.display()
             )
         });

@@ -4,21 +4,14 @@
 //! with a virtual MFA device. The terminal prompt runs under `expect`, or
 //! `tmux` for a real shell and for what the screen shows.
 
-mod common;
-
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Output;
-use std::time::{Duration, Instant};
 
-use common::shared_moto as moto;
-use common::*;
+use crate::util::shared_moto as moto;
+use crate::util::*;
 
 const GOOD: &str = "123456";
-const PREFIX: &str = "arn:aws:iam::123456789012:role/";
-const ADMIN: &str = "arn:aws:iam::123456789012:role/admin";
-/// Nothing listens there: any request to it fails at once.
-const DEAD: &str = "http://127.0.0.1:9";
 
 /// One test's world: its own fake STS (so that counts are its own), a moto
 /// user with an MFA device, and an environment using both.
@@ -84,21 +77,6 @@ fn printed_key(output: &Output) -> String {
     key.to_owned()
 }
 
-fn cache_files(env: &TestEnv, suffix: &str) -> Vec<PathBuf> {
-    match fs::read_dir(env.cache_dir().join("assume-role")) {
-        Ok(dir) => dir
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.to_string_lossy().ends_with(suffix))
-            .collect(),
-        Err(_) => Vec::new(),
-    }
-}
-
-fn assert_nothing_written(env: &TestEnv) {
-    assert_eq!(cache_files(env, ".creds.json"), Vec::<PathBuf>::new());
-    assert!(!env.credentials_file().exists(), "credentials file written");
-}
-
 #[test]
 fn configured_serial_with_mfa_token_makes_one_assume_role() {
     let mfa = setup("mfa-flag", true);
@@ -120,7 +98,7 @@ fn wrong_mfa_token_is_one_line_naming_the_device() {
         "a given code cannot be retyped"
     );
     assert_eq!(mfa.assume_roles(), 0);
-    assert_nothing_written(&mfa.env);
+    mfa.env.assert_nothing_written();
 }
 
 #[test]
@@ -145,7 +123,7 @@ fn autodetect_without_token_or_terminal_says_what_to_pass() {
         "{line}"
     );
     assert_eq!(mfa.assume_roles(), 1, "only the try without MFA");
-    assert_nothing_written(&mfa.env);
+    mfa.env.assert_nothing_written();
 }
 
 #[test]
@@ -177,7 +155,7 @@ fn five_digit_code_is_refused_before_any_request() {
     assert!(line.contains("6 digits"), "{line}");
     assert_eq!(mfa.assume_roles(), 0);
     assert_eq!(mfa.sts.count("GetCallerIdentity"), 0);
-    assert_nothing_written(&mfa.env);
+    mfa.env.assert_nothing_written();
 }
 
 #[test]
@@ -204,7 +182,7 @@ fn session_name_falls_back_to_the_caller_arn_and_is_looked_up_once() {
     call("admin");
     assert_eq!(sts.count("GetCallerIdentity"), 1);
     assert_eq!(sts.count("AssumeRole"), 1);
-    let identities = cache_files(&env, ".identity.json");
+    let identities = env.cache_files(".identity.json");
     assert_eq!(identities.len(), 1, "{identities:?}");
     let text = fs::read_to_string(&identities[0]).unwrap();
     assert!(
@@ -406,7 +384,7 @@ expect {
     // One GetSessionToken per code; no role was asked for.
     assert_eq!(mfa.sts.count("GetSessionToken"), 3, "one call per code");
     assert_eq!(mfa.assume_roles(), 0);
-    assert_nothing_written(&mfa.env);
+    mfa.env.assert_nothing_written();
 }
 
 // ------------------------------------------------------------ MFA sessions
@@ -447,99 +425,6 @@ fn assert_quiet_ok(output: &Output) {
     assert_eq!(stderr(output), "", "{}", describe(output));
 }
 
-/// A tmux server of its own running one bash in `env`; killed on drop.
-struct Tmux<'a> {
-    env: &'a TestEnv,
-    socket: PathBuf,
-}
-
-impl<'a> Tmux<'a> {
-    fn bash(env: &'a TestEnv) -> Tmux<'a> {
-        let tmux = Tmux {
-            env,
-            socket: env.root().join("tmux.sock"),
-        };
-        tmux.tmux(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-x",
-            "200",
-            "-y",
-            "50",
-            "--",
-            "bash",
-            "--norc",
-            "--noprofile",
-        ]);
-        tmux
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = self
-            .env
-            .command("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run tmux ({e}): apt-get install tmux"));
-        assert!(
-            out.status.success(),
-            "tmux {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn type_line(&self, text: &str) {
-        self.tmux(&["send-keys", "-l", text]);
-        self.tmux(&["send-keys", "Enter"]);
-    }
-
-    /// The screen and its history.
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-J", "-S", "-"])
-    }
-
-    /// Waits until `text` is on the screen `times` times; returns the screen.
-    fn wait_for(&self, text: &str, times: usize) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let screen = self.screen();
-            if screen.matches(text).count() >= times {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{text:?} never showed {times} times on the terminal:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux<'_> {
-    fn drop(&mut self) {
-        let _ = self
-            .env
-            .command("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .output();
-    }
-}
-
-/// PATH with the built binary first, so that `ar` finds `assume-role`.
-fn bin_path() -> String {
-    let ours = Path::new(env!("CARGO_BIN_EXE_assume-role"))
-        .parent()
-        .unwrap();
-    format!("{}:{}", ours.display(), venv_path())
-}
-
 #[test]
 fn one_code_serves_three_roles_and_their_refreshes_in_a_real_shell() {
     let mfa = setup_with("mfa-abc", true, SECRET_CODE, &[]);
@@ -547,33 +432,30 @@ fn one_code_serves_three_roles_and_their_refreshes_in_a_real_shell() {
         .with_user(&mfa.user)
         .endpoint(&moto().endpoint())
         .set_env("AWS_ENDPOINT_URL_STS", &mfa.sts.endpoint())
-        .set_env("PATH", &bin_path())
+        .set_env("PATH", &test_path())
         .set_env("PS1", "$ ")
         .set_env("LANG", "C.UTF-8");
     env.write(
         "home/.aws/assume-role.yaml",
         &format!("role_prefix: {PREFIX}\nmfa_serial: {}\n", mfa.serial),
     );
-    let tmux = Tmux::bash(&env);
+    let tmux = Tmux::start(&env, &["bash", "--norc", "--noprofile"]);
     // `"init-""done"` shows as typed; init-done only once it ran.
     tmux.type_line("eval \"$(assume-role init bash)\"; echo \"init-\"\"done\"");
-    tmux.wait_for("init-done", 1);
+    tmux.wait_for("init-done");
     tmux.type_line("ar a; ar b; ar c; echo \"switched-\"\"to=${ASSUME_ROLE_ARN##*/}\"");
-    tmux.wait_for(&format!("MFA code for {}: ", mfa.serial), 1);
+    tmux.wait_for(&format!("MFA code for {}: ", mfa.serial));
     tmux.type_line(SECRET_CODE);
-    tmux.wait_for("switched-to=c", 1);
+    tmux.wait_for("switched-to=c");
     tmux.type_line("ar");
-    let screen = tmux.wait_for(
-        &format!("mfa:     session of {}, ends in 11h5", mfa.serial),
-        1,
-    );
+    let screen = tmux.wait_for(&format!("mfa:     session of {}, ends in 11h5", mfa.serial));
     eprintln!(
         "===== ar a; ar b; ar c under tmux =====\n{}",
         screen.trim_end()
     );
     // Then every role again, past the cache (as after their expiry).
     tmux.type_line("ar a -f; ar b -f; ar c -f; echo \"refreshed-\"\"to=${ASSUME_ROLE_ARN##*/}\"");
-    let screen = tmux.wait_for("refreshed-to=c", 1);
+    let screen = tmux.wait_for("refreshed-to=c");
 
     assert_eq!(screen.matches("MFA code for").count(), 1, "{screen}");
     assert!(
@@ -588,7 +470,7 @@ fn one_code_serves_three_roles_and_their_refreshes_in_a_real_shell() {
     );
 
     // The session is cached privately and never leaves the cache.
-    let sessions = cache_files(&env, ".mfa-session.json");
+    let sessions = env.cache_files(".mfa-session.json");
     assert_eq!(sessions.len(), 1, "{sessions:?}");
     let session = fs::read_to_string(&sessions[0]).unwrap();
     let json: serde_json::Value = serde_json::from_str(&session).unwrap();
@@ -603,7 +485,7 @@ fn one_code_serves_three_roles_and_their_refreshes_in_a_real_shell() {
         "the MFA session reached ~/.aws/credentials"
     );
     tmux.type_line("env | grep -c \"$(echo ASIA)\" ; env > \"$HOME/env.txt\"; echo env-\"\"saved");
-    tmux.wait_for("env-saved", 1);
+    tmux.wait_for("env-saved");
     let exported = fs::read_to_string(env.home().join("env.txt")).unwrap();
     assert!(!exported.contains(key), "the MFA session was exported");
 }
@@ -612,16 +494,16 @@ fn one_code_serves_three_roles_and_their_refreshes_in_a_real_shell() {
 fn twelve_concurrent_cold_calls_for_three_roles_make_one_prompt() {
     let mfa = setup_with("mfa-twelve", true, SECRET_CODE, &[]);
     let env = &mfa.env;
-    let tmux = Tmux::bash(env);
+    let tmux = Tmux::start(env, &["bash", "--norc", "--noprofile"]);
     // One foreground `sh`, so that all twelve may use the terminal.
     tmux.type_line(&format!(
         "sh -c 'for n in 1 2 3 4 5 6 7 8 9 10 11 12; do r=$(( n % 3 )); \
          \"{bin}\" --role r$r > \"out.$n\" 2> \"err.$n\" & done; wait'; echo \"all-\"\"done\"",
         bin = env!("CARGO_BIN_EXE_assume-role")
     ));
-    tmux.wait_for("MFA code for", 1);
+    tmux.wait_for("MFA code for");
     tmux.type_line(SECRET_CODE);
-    let screen = tmux.wait_for("all-done", 1);
+    let screen = tmux.wait_for("all-done");
     assert_eq!(screen.matches("MFA code for").count(), 1, "{screen}");
     assert!(
         !screen.contains(SECRET_CODE),
@@ -754,10 +636,7 @@ fn base_credentials_with_a_session_token_send_the_code_to_assume_role() {
         (2, 0, 2),
         "a code per role, no GetSessionToken"
     );
-    assert_eq!(
-        cache_files(&env, ".mfa-session.json"),
-        Vec::<PathBuf>::new()
-    );
+    assert_eq!(env.cache_files(".mfa-session.json"), Vec::<PathBuf>::new());
 }
 
 #[test]
@@ -867,10 +746,10 @@ fn logout_forgets_the_session_and_the_roles_and_says_so() {
         )
     );
     assert_eq!(
-        cache_files(&mfa.env, ".mfa-session.json"),
+        mfa.env.cache_files(".mfa-session.json"),
         Vec::<PathBuf>::new()
     );
-    assert_eq!(cache_files(&mfa.env, ".creds.json"), Vec::<PathBuf>::new());
+    assert_eq!(mfa.env.cache_files(".creds.json"), Vec::<PathBuf>::new());
     assert!(
         mfa.status_json()["mfa_sessions"]
             .as_array()
@@ -901,7 +780,7 @@ fn logout_forgets_the_session_and_the_roles_and_says_so() {
 fn a_corrupt_mfa_session_is_a_miss() {
     let mfa = setup("mfa-corrupt", true);
     assert_quiet_ok(&mfa.with_token("a", &[]));
-    for file in cache_files(&mfa.env, ".mfa-session.json") {
+    for file in mfa.env.cache_files(".mfa-session.json") {
         fs::write(file, b"{\"key\": tru").unwrap();
     }
     let output = mfa.with_token("b", &[]);
@@ -970,5 +849,5 @@ expect {
         transcript.contains("(sts:GetSessionToken)") && transcript.contains("127.0.0.1:9"),
         "{transcript}"
     );
-    assert_nothing_written(&mfa.env);
+    mfa.env.assert_nothing_written();
 }

@@ -5,33 +5,21 @@
 //! is moto. The user keeps IAM keys in `[default]` of ~/.aws/credentials,
 //! as the seed's users do, and none in the environment.
 
-mod common;
-
 use std::fs;
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read};
 use std::net::TcpStream;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-use common::*;
+use crate::util::*;
 use serde_json::Value;
 
-const PREFIX: &str = "arn:aws:iam::123456789012:role/";
 const ADMIN_ARN: &str = "arn:aws:sts::123456789012:assumed-role/admin/";
 
-unsafe extern "C" {
-    safe fn kill(pid: i32, signal: i32) -> i32;
-}
-const SIGTERM: i32 = 15;
-const SIGKILL: i32 = 9;
-
 /// tests/support/expiring_sts.py. Killed on drop.
-struct ExpiringSts {
-    child: Child,
-    port: u16,
-}
+struct ExpiringSts(Fake);
 
 impl ExpiringSts {
     /// Every credential it issues lives `ttl` seconds.
@@ -40,38 +28,19 @@ impl ExpiringSts {
     }
 
     fn start_with(ttl: u32, args: &[&str]) -> ExpiringSts {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/expiring_sts.py");
-        let mut child = Command::new(venv_bin("python"))
-            .arg(script)
-            .args(["--ttl", &ttl.to_string()])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start expiring_sts.py: {e}"));
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let port = wait_for_port("expiring_sts.py", &mut child, stdout, |line| {
-            line.strip_prefix("PORT=")?.parse().ok()
-        });
-        ExpiringSts { child, port }
+        let ttl = ttl.to_string();
+        let args = [&["--ttl", ttl.as_str()], args].concat();
+        ExpiringSts(Fake::start("expiring_sts.py", &args))
     }
 
     fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        self.0.endpoint()
     }
 
     /// Every STS request so far: (action, access key, HTTP status).
     fn calls(&self) -> Vec<(String, String, u64)> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        write!(
-            stream,
-            "GET /_calls HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        let body = response.split_once("\r\n\r\n").unwrap().1;
-        let calls: Vec<Value> = serde_json::from_str(body).unwrap();
+        let body = self.0.get("/_calls");
+        let calls: Vec<Value> = serde_json::from_str(&body).unwrap();
         calls
             .iter()
             .map(|c| {
@@ -91,13 +60,6 @@ impl ExpiringSts {
             .filter(|(a, _, status)| a == action && *status == 200)
             .map(|(_, key, _)| key)
             .collect()
-    }
-}
-
-impl Drop for ExpiringSts {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -428,14 +390,7 @@ fn serve_hides_credentials_of_the_default_profile_in_both_files() {
         .command(venv_bin("aws"))
         .env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_SECRET_ACCESS_KEY")
-        .args([
-            "sts",
-            "get-caller-identity",
-            "--query",
-            "Arn",
-            "--output",
-            "text",
-        ]));
+        .args(WHOAMI));
     assert_ok(&plain);
     assert_eq!(
         stdout(&plain).trim(),
@@ -466,19 +421,8 @@ fn serve_hides_credentials_of_the_default_profile_in_both_files() {
 #[test]
 fn an_assume_role_inside_a_served_command_starts_from_the_users_identity() {
     let w = world("serve-nested", 900);
-    let output = run(&mut w.serve(&[
-        "assume-role",
-        "--role",
-        "ops",
-        "--",
-        "aws",
-        "sts",
-        "get-caller-identity",
-        "--query",
-        "Arn",
-        "--output",
-        "text",
-    ]));
+    let output =
+        run(&mut w.serve(&[&["assume-role", "--role", "ops", "--", "aws"], WHOAMI].concat()));
     assert_ok(&output);
     assert_eq!(
         stdout(&output).trim(),
@@ -575,11 +519,7 @@ fn serve_passes_sigterm_on_and_stays_the_commands_parent() {
             "-c",
             "trap 'echo got TERM; exit 3' TERM; echo $PPID; while :; do sleep 0.05; done",
         ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn_piped();
     let pid = child.id();
     // Should the signal get lost, the test fails instead of hanging.
     let reaped = Arc::new(Mutex::new(false));
@@ -587,7 +527,8 @@ fn serve_passes_sigterm_on_and_stays_the_commands_parent() {
     std::thread::spawn(move || {
         std::thread::sleep(std::time::Duration::from_secs(60));
         if !*watchdog.lock().unwrap() {
-            kill(pid as i32, SIGKILL);
+            // SAFETY: kill(2) touches no memory of ours.
+            unsafe { libc::kill(pid as i32, libc::SIGKILL) };
         }
     });
     let mut stdout = child.stdout.take().unwrap();
@@ -598,7 +539,8 @@ fn serve_passes_sigterm_on_and_stays_the_commands_parent() {
     }
     // The command's parent is the process we started: the supervisor.
     assert_eq!(String::from_utf8(first).unwrap(), pid.to_string());
-    kill(pid as i32, SIGTERM);
+    // SAFETY: kill(2) touches no memory of ours.
+    unsafe { libc::kill(pid as i32, libc::SIGTERM) };
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).unwrap();
     let mut reaped = reaped.lock().unwrap();
@@ -625,7 +567,7 @@ fn serve_passes_sigterm_on_and_stays_the_commands_parent() {
     stdout.read_exact(&mut ready).unwrap();
     assert_eq!(&ready, b"ready\n");
     child.kill().unwrap();
-    assert_eq!(child.wait().unwrap().signal(), Some(SIGKILL));
+    assert_eq!(child.wait().unwrap().signal(), Some(libc::SIGKILL));
     // The command exits on SIGTERM; its stdout, a pipe to us, then closes.
     let mut rest = Vec::new();
     stdout.read_to_end(&mut rest).unwrap();
@@ -656,95 +598,22 @@ signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 os.kill(os.getpid(), signal.SIGINT)
 "#;
 
-/// An interactive bash in a tmux terminal, in `env`; killed on drop.
-struct Terminal<'a> {
-    env: &'a TestEnv,
-    socket: PathBuf,
-}
-
-impl<'a> Terminal<'a> {
-    fn start(env: &'a TestEnv) -> Terminal<'a> {
-        for tool in ["tmux", "bash"] {
-            let found = Command::new("sh")
-                .args(["-c", &format!("command -v {tool}")])
-                .output()
-                .unwrap();
-            assert!(
-                found.status.success(),
-                "{tool} is missing: apt-get install {tool} (scripts/setup installs it)"
-            );
-        }
-        let terminal = Terminal {
-            env,
-            socket: env.root().join("tmux.sock"),
-        };
-        assert_ok(&terminal.tmux(&[
-            "new-session",
-            "-d",
-            "-x",
-            "150",
-            "-y",
-            "50",
-            "env",
-            "PS1=READY> ",
-            "bash",
-            "--norc",
-            "--noprofile",
-            "-i",
-        ]));
-        terminal.wait_for("READY>");
-        terminal
-    }
-
-    fn tmux(&self, args: &[&str]) -> std::process::Output {
-        let mut cmd = self.env.command("tmux");
-        cmd.arg("-S")
-            .arg(&self.socket)
-            .args(["-f", "/dev/null"])
-            .args(args);
-        run(&mut cmd)
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        assert_ok(&self.tmux(&[&["send-keys"], keys].concat()));
-    }
-
-    fn screen(&self) -> String {
-        stdout(&self.tmux(&["capture-pane", "-p", "-S", "-200"]))
-    }
-
-    /// Waits until the screen shows `what` `times` times; returns it.
-    fn wait_for_n(&self, what: &str, times: usize) -> String {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        loop {
-            let text = self.screen();
-            if text.matches(what).count() >= times {
-                return text;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "waited for {what:?} ×{times}; screen:\n{text}"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-    }
-
-    fn wait_for(&self, what: &str) -> String {
-        self.wait_for_n(what, 1)
-    }
-}
-
-impl Drop for Terminal<'_> {
-    fn drop(&mut self) {
-        let _ = self.tmux(&["kill-server"]);
-    }
+/// An interactive bash in a terminal (tmux), in `env`, at its first prompt.
+fn terminal(env: &TestEnv) -> Tmux<'_> {
+    need("bash");
+    let term = Tmux::start(
+        env,
+        &["env", "PS1=READY> ", "bash", "--norc", "--noprofile", "-i"],
+    );
+    term.wait_for("READY>");
+    term
 }
 
 #[test]
 fn serve_leaves_the_terminal_ctrl_c_and_job_control_to_the_command() {
     let w = world("serve-tty", 900);
     w.script("ctrl_c.py", CTRL_C);
-    let term = Terminal::start(&w.env);
+    let term = terminal(&w.env);
     let keys = |k: &[&str]| term.keys(k);
     let wait_for = |what: &str| term.wait_for(what);
 
@@ -768,15 +637,18 @@ fn serve_leaves_the_terminal_ctrl_c_and_job_control_to_the_command() {
 
     // Ctrl-Z stops the command and us; `fg` gives it the terminal back.
     keys(&["clear", "Enter"]);
-    assert_ok(&term.tmux(&["clear-history"]));
-    keys(&[
-        "assume-role --role admin --serve -- sh -c 'echo STARTED; read x; echo \"got $x\"'",
-        "Enter",
-    ]);
+    term.tmux(&["clear-history"]);
+    let command =
+        "assume-role --role admin --serve -- sh -c 'echo STARTED; read x; echo \"got $x\"'";
+    keys(&[command, "Enter"]);
     wait_for("STARTED");
     keys(&["C-z"]);
     wait_for("Stopped");
     keys(&["fg", "Enter"]);
+    // bash names the job it resumes (the command's third showing, after
+    // the typed line and "Stopped"): only then has readline let go of the
+    // terminal, so what is typed next goes to the command.
+    term.wait_for_n(command, 3);
     keys(&["hello", "Enter"]);
     let screen = wait_for("got hello");
     eprintln!("{}", screen.trim_end());
@@ -867,7 +739,7 @@ fn serve_asks_for_an_mfa_code_on_the_terminal_ahead_of_expiry() {
         ),
     );
     w.script("mfa_job.py", MFA_JOB);
-    let term = Terminal::start(&w.env);
+    let term = terminal(&w.env);
     term.keys(&[
         "assume-role --role admin --serve -- python mfa_job.py; echo \"status=$?\"",
         "Enter",

@@ -22,6 +22,8 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 
+use crate::util::BIN;
+
 /// Random values per shell, on top of [`HANDPICKED`].
 const RANDOM_VALUES: usize = 2000;
 
@@ -303,8 +305,6 @@ fn fish_eval_round_trip() {
 
 // ------------------------------------------- through the binary's own output
 
-const BIN: &str = env!("CARGO_BIN_EXE_assume-role");
-
 /// The variables `ar -u` restores: the binary prints `export NAME='…'` for
 /// each one saved in `__AR_ORIG`.
 const MANAGED: &[&str] = assume_role::aws::base_env::MANAGED;
@@ -428,13 +428,11 @@ fn fish_round_trip_through_the_binary() {
 
 // ------------------------------------------- PowerShell, parsed by tree-sitter
 
-mod common;
-
 /// Runs tests/support/ps_parse.py (tree-sitter's PowerShell grammar, in the
 /// test virtualenv) with `args`.
 fn ps_parse(args: &[&std::ffi::OsStr]) -> std::process::Output {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/ps_parse.py");
-    let python = common::venv_bin("python");
+    let python = crate::util::venv_bin("python");
     let probe = Command::new(&python)
         .args(["-c", "import tree_sitter, tree_sitter_powershell"])
         .output()

@@ -3,67 +3,35 @@
 //! tests/support/fake_signin.py (moto has no sign-in endpoint), which logs
 //! what it received so that the keys can be compared with those moto issued.
 //!
-//! Run with `cargo test --test console -- --nocapture` to see the
+//! Run with `cargo test --test it -- console:: --nocapture` to see the
 //! transcript of `console --role admin --service s3 --print` and the
 //! fake's request log.
 
-mod common;
-
 use std::fs;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::shared_moto as moto;
-use common::*;
+use crate::util::*;
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_assume-role");
-const PREFIX: &str = "arn:aws:iam::123456789012:role/";
-
 /// tests/support/fake_signin.py on a free port; killed on drop.
-struct FakeSignin {
-    child: Child,
-    port: u16,
-}
+struct FakeSignin(Fake);
 
 impl FakeSignin {
     fn start(flags: &[&str]) -> FakeSignin {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/fake_signin.py");
-        let mut child = Command::new(venv_bin("python"))
-            .arg(script)
-            .args(flags)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start fake_signin.py: {e}"));
-        let mut stdout = child.stdout.take().expect("stdout is piped");
-        // It prints one line, PORT=NNNN, then nothing more.
-        let mut line = Vec::new();
-        let mut byte = [0u8];
-        while stdout.read(&mut byte).unwrap_or(0) == 1 && byte[0] != b'\n' {
-            line.push(byte[0]);
-        }
-        let line = String::from_utf8_lossy(&line).into_owned();
-        let Some(port) = line.strip_prefix("PORT=").and_then(|p| p.parse().ok()) else {
-            let _ = child.kill();
-            panic!("fake_signin.py did not report its port; it printed {line:?}");
-        };
-        FakeSignin { child, port }
+        FakeSignin(Fake::start("fake_signin.py", flags))
     }
 
     fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        self.0.endpoint()
     }
 
     /// Every request it received, oldest first.
     fn log(&self) -> Vec<Value> {
-        let (status, _, body) = http_get(self.port, "/_log");
-        assert_eq!(status, 200, "fake sign-in /_log failed: {body}");
+        let body = self.0.get("/_log");
         serde_json::from_str(&body).unwrap_or_else(|e| panic!("bad /_log {body:?}: {e}"))
     }
 
@@ -81,7 +49,7 @@ impl FakeSignin {
         let path = url
             .strip_prefix(&self.endpoint())
             .unwrap_or_else(|| panic!("{url} is not on the fake sign-in endpoint"));
-        let (status, head, _) = http_get(self.port, path);
+        let (status, head, _) = http(self.0.port(), "GET", path);
         if status != 302 {
             return Err(status);
         }
@@ -93,50 +61,14 @@ impl FakeSignin {
     }
 }
 
-impl Drop for FakeSignin {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// GET on 127.0.0.1:`port`: status, head and body.
-fn http_get(port: u16, path: &str) -> (u16, String, String) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port))
-        .unwrap_or_else(|e| panic!("cannot connect to 127.0.0.1:{port}: {e}"));
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    (status, head.to_owned(), body.to_owned())
-}
-
 /// A fresh moto user and an environment using it, with `role_prefix` in
 /// ~/.aws/assume-role.yaml and the sign-in endpoint at `signin`.
 fn console_env(name: &str, signin: &FakeSignin) -> (User, TestEnv) {
-    let user = moto().create_user(name);
-    let env = TestEnv::new()
-        .with_user(&user)
-        .endpoint(&moto().endpoint())
-        .set_env("AWS_ENDPOINT_URL_SIGNIN", &signin.endpoint())
-        .set_env("PATH", &venv_path());
-    env.write(
-        "home/.aws/assume-role.yaml",
-        &format!("role_prefix: {PREFIX}\n"),
-    );
-    (user, env)
+    let (user, env) = TestEnv::home_user(name);
+    (
+        user,
+        env.set_env("AWS_ENDPOINT_URL_SIGNIN", &signin.endpoint()),
+    )
 }
 
 /// A login URL taken apart: base, then the query's pairs, decoded.
@@ -177,14 +109,7 @@ fn caller_of(env: &TestEnv, session: &Value) -> String {
             "AWS_SESSION_TOKEN",
             session["sessionToken"].as_str().unwrap(),
         )
-        .args([
-            "sts",
-            "get-caller-identity",
-            "--query",
-            "Arn",
-            "--output",
-            "text",
-        ]));
+        .args(WHOAMI));
     assert_ok(&out);
     stdout(&out).trim().to_owned()
 }
@@ -629,16 +554,4 @@ printf 'STATUS=%s\n' $status
 env | grep -v '^_=' | sort > after.env
 "#;
     ar_console_in("fish", &["--no-config"], script);
-}
-
-/// Fails, saying how to install it, when `tool` is missing.
-fn need(tool: &str) {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        found,
-        "{tool} is needed for this test: install it (apt-get install {tool}), or run scripts/setup"
-    );
 }

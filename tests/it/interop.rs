@@ -2,45 +2,9 @@
 //! completion in real shells, credential_process through real awscli,
 //! ~/.aws/config profiles, `roles`, `status`.
 
-mod common;
-
 use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
 
-use common::shared_moto as moto;
-use common::*;
-
-const PREFIX: &str = "arn:aws:iam::123456789012:role/";
-const BIN: &str = env!("CARGO_BIN_EXE_assume-role");
-
-/// A user of their own, with role_prefix in ~/.aws/assume-role.yaml and the
-/// venv's awscli on PATH.
-fn env_with_user(name: &str) -> (TestEnv, User) {
-    let moto = moto();
-    let user = moto.create_user(name);
-    let path = venv_path();
-    let env = TestEnv::new()
-        .with_user(&user)
-        .endpoint(&moto.endpoint())
-        .set_env("PATH", &path);
-    env.write(
-        "home/.aws/assume-role.yaml",
-        &format!("role_prefix: {PREFIX}\n"),
-    );
-    (env, user)
-}
-
-fn tool(name: &str) {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {name}")])
-        .output()
-        .unwrap();
-    assert!(
-        found.status.success(),
-        "{name} is missing: apt-get install {name} (scripts/setup installs it)"
-    );
-}
+use crate::util::*;
 
 #[test]
 fn completion_files_are_current() {
@@ -78,7 +42,7 @@ fn powershell_completion_is_generated_for_the_cli() {
 /// An environment whose role names come from all three sources: `roles:`,
 /// a ~/.aws/config profile with role_arn, and the cache.
 fn env_with_known_roles(user: &str) -> TestEnv {
-    let (env, _) = env_with_user(user);
+    let (_, env) = TestEnv::home_user(user);
     let env = env.trusting_work();
     env.write("work/assume-role.yaml", "roles: [prod-deploy, staging]\n");
     env.write(
@@ -103,7 +67,7 @@ fn roles_lists_config_profiles_and_cache_without_network() {
 
 #[test]
 fn fish_completes_role_names_for_ar_and_the_role_flag() {
-    tool("fish");
+    need("fish");
     let env = env_with_known_roles("completer2");
     let script = format!(
         "{BIN} init fish --cmd awsr | source\n{BIN} completions fish | source\n\
@@ -148,10 +112,9 @@ printf '%s\n' "${{COMPREPLY[@]}}"
 
 #[test]
 fn zsh_completes_role_names_for_ar_in_a_terminal() {
-    tool("zsh");
-    tool("tmux");
+    need("zsh");
+    need("tmux");
     let env = env_with_known_roles("completer4");
-    let socket = env.root().join("tmux.sock");
     let rc = env.write(
         "zshrc",
         &format!(
@@ -160,64 +123,17 @@ fn zsh_completes_role_names_for_ar_in_a_terminal() {
             root = env.root().display()
         ),
     );
-    let tmux = |args: &[&str]| {
-        let mut cmd = env.command("tmux");
-        cmd.arg("-S")
-            .arg(&socket)
-            .args(["-f", "/dev/null"])
-            .args(args);
-        run(&mut cmd)
-    };
-    assert_ok(&tmux(&[
-        "new-session",
-        "-d",
-        "-x",
-        "120",
-        "-y",
-        "20",
-        "zsh",
-        "-f",
-        "-i",
-    ]));
-    let _server = KillServer(&tmux);
-    let screen = || stdout(&tmux(&["capture-pane", "-p"]));
-    let wait_for = |what: &str| {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let text = screen();
-            if text.contains(what) {
-                return text;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "waited for {what:?}; screen:\n{text}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    };
-    assert_ok(&tmux(&[
-        "send-keys",
-        &format!("source {}", rc.display()),
-        "Enter",
-    ]));
-    wait_for("READY>");
-    assert_ok(&tmux(&["send-keys", "ar prod-d", "Tab"]));
-    let text = wait_for("ar prod-deploy");
+    let tmux = Tmux::start(&env, &["zsh", "-f", "-i"]);
+    tmux.type_line(&format!("source {}", rc.display()));
+    tmux.wait_for("READY>");
+    tmux.keys(&["ar prod-d", "Tab"]);
+    let text = tmux.wait_for("ar prod-deploy");
     eprintln!("zsh> ar prod-d<TAB>\n{}", text.trim_end());
-}
-
-/// Stops a test's tmux server however the test ends.
-struct KillServer<'a>(&'a dyn Fn(&[&str]) -> std::process::Output);
-
-impl Drop for KillServer<'_> {
-    fn drop(&mut self) {
-        let _ = (self.0)(&["kill-server"]);
-    }
 }
 
 #[test]
 fn credential_process_works_for_real_awscli() {
-    let (env, user) = env_with_user("cp-user");
+    let (user, env) = TestEnv::home_user("cp-user");
     env.write(
         "home/.aws/config",
         &format!("[profile via-ar]\ncredential_process = {BIN} credential-process --role admin\nregion = us-east-1\n"),
@@ -271,7 +187,7 @@ fn credential_process_works_for_real_awscli() {
 
 #[test]
 fn config_profiles_bring_their_settings() {
-    let (env, user) = env_with_user("profile-user");
+    let (user, env) = TestEnv::home_user("profile-user");
     // No role_prefix: the name must come from ~/.aws/config (AWS_CONFIG_FILE).
     std::fs::remove_file(env.home().join(".aws/assume-role.yaml")).unwrap();
     let config = env.write(
@@ -330,7 +246,7 @@ fn config_profiles_bring_their_settings() {
 
 #[test]
 fn a_profile_source_profile_supplies_the_base_credentials() {
-    let (env, user) = env_with_user("source-profile-user");
+    let (user, env) = TestEnv::home_user("source-profile-user");
     // No role_prefix (it would win over the profile), and no keys in the
     // environment: only [base] in the credentials file has them.
     std::fs::remove_file(env.home().join(".aws/assume-role.yaml")).unwrap();
@@ -363,7 +279,7 @@ fn a_profile_source_profile_supplies_the_base_credentials() {
 
 #[test]
 fn a_refresh_in_the_shell_keeps_the_profiles_source_profile() {
-    let (env, user) = env_with_user("refresh-source-profile");
+    let (user, env) = TestEnv::home_user("refresh-source-profile");
     std::fs::remove_file(env.home().join(".aws/assume-role.yaml")).unwrap();
     env.write("home/.aws/credentials", &user.credentials_section("base"));
     env.write(
@@ -403,7 +319,7 @@ __ar_hook
 
 #[test]
 fn an_edited_and_allowed_project_file_is_followed_without_leaving() {
-    let (env, _) = env_with_user("edited-project");
+    let (_, env) = TestEnv::home_user("edited-project");
     env.write(
         "work/proj/assume-role.yaml",
         "role: deploy\nregion: eu-west-1\n",
@@ -428,7 +344,7 @@ cd sub && __ar_hook && echo "$AWS_REGION"
 
 #[test]
 fn aws_profile_is_exported_only_when_the_written_profile_holds_the_credentials() {
-    let (env, _) = env_with_user("profile-export");
+    let (_, env) = TestEnv::home_user("profile-export");
     let env = env.set_env("AWS_PROFILE", "someone-else").trusting_work();
     let vars = stdout(&run(env.cmd().args(["--role", "admin", "--", "env"])));
     assert!(
@@ -456,7 +372,7 @@ fn aws_profile_is_exported_only_when_the_written_profile_holds_the_credentials()
 
 #[test]
 fn status_reads_the_environment_without_network() {
-    let (env, _) = env_with_user("status-user");
+    let (_, env) = TestEnv::home_user("status-user");
     let vars = stdout(&run(env.cmd().args(["--role", "admin"])));
     let status = || {
         let mut cmd = env.cmd();
@@ -547,54 +463,18 @@ tab 'ar staging '
 /// readline completes it through whatever the init script registered.
 #[test]
 fn bash_completes_ar_in_a_terminal() {
-    tool("bash");
-    tool("tmux");
+    need("bash");
+    need("tmux");
     let env = env_with_known_roles("completer-bash-tty");
     let rc = env.write(
         "bashrc",
         &format!("PS1='READY> '\neval \"$({BIN} init bash)\"\n"),
     );
-    let socket = env.root().join("tmux.sock");
-    let tmux = |args: &[&str]| {
-        let mut cmd = env.command("tmux");
-        cmd.arg("-S")
-            .arg(&socket)
-            .args(["-f", "/dev/null"])
-            .args(args);
-        run(&mut cmd)
-    };
     let rc_arg = rc.display().to_string();
-    assert_ok(&tmux(&[
-        "new-session",
-        "-d",
-        "-x",
-        "120",
-        "-y",
-        "20",
-        "bash",
-        "--noprofile",
-        "--rcfile",
-        &rc_arg,
-        "-i",
-    ]));
-    let _server = KillServer(&tmux);
-    let wait_for = |what: &str| {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let text = stdout(&tmux(&["capture-pane", "-p"]));
-            if text.contains(what) {
-                return text;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "waited for {what:?}; screen:\n{text}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    };
-    wait_for("READY>");
-    assert_ok(&tmux(&["send-keys", "ar prod-d", "Tab"]));
-    let text = wait_for("ar prod-deploy");
+    let tmux = Tmux::start(&env, &["bash", "--noprofile", "--rcfile", &rc_arg, "-i"]);
+    tmux.wait_for("READY>");
+    tmux.keys(&["ar prod-d", "Tab"]);
+    let text = tmux.wait_for("ar prod-deploy");
     eprintln!("bash> ar prod-d<TAB>\n{}", text.trim_end());
 }
 
@@ -614,7 +494,7 @@ fn bin_dir() -> String {
 /// completion script) and after; and options from the clap definition.
 #[test]
 fn bash_completes_assume_role_after_init_alone() {
-    tool("bash");
+    need("bash");
     let env = env_with_known_roles("init-complete-bash");
     let script = format!(
         r#"PATH="{dir}:$PATH"
@@ -650,7 +530,7 @@ tab assume-role --reg
 /// own TAB asks) offers role names after `--role`, first time and after.
 #[test]
 fn fish_completes_assume_role_after_init_alone() {
-    tool("fish");
+    need("fish");
     let env = env_with_known_roles("init-complete-fish");
     let script = format!(
         "set -gx PATH {dir} $PATH\nassume-role init fish | source\n\
@@ -675,10 +555,9 @@ fn fish_completes_assume_role_after_init_alone() {
 /// `assume-role --reg<TAB>` to the option.
 #[test]
 fn zsh_completes_assume_role_after_init_alone_in_a_terminal() {
-    tool("zsh");
-    tool("tmux");
+    need("zsh");
+    need("tmux");
     let env = env_with_known_roles("init-complete-zsh");
-    let socket = env.root().join("tmux.sock");
     let rc = env.write(
         "zshrc",
         &format!(
@@ -689,51 +568,13 @@ fn zsh_completes_assume_role_after_init_alone_in_a_terminal() {
             root = env.root().display()
         ),
     );
-    let tmux = |args: &[&str]| {
-        let mut cmd = env.command("tmux");
-        cmd.arg("-S")
-            .arg(&socket)
-            .args(["-f", "/dev/null"])
-            .args(args);
-        run(&mut cmd)
-    };
-    assert_ok(&tmux(&[
-        "new-session",
-        "-d",
-        "-x",
-        "120",
-        "-y",
-        "20",
-        "zsh",
-        "-f",
-        "-i",
-    ]));
-    let _server = KillServer(&tmux);
-    let screen = || stdout(&tmux(&["capture-pane", "-p"]));
-    let wait_for = |what: &str| {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let text = screen();
-            if text.contains(what) {
-                return text;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "waited for {what:?}; screen:\n{text}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    };
-    assert_ok(&tmux(&[
-        "send-keys",
-        &format!("source {}", rc.display()),
-        "Enter",
-    ]));
-    wait_for("READY>");
-    assert_ok(&tmux(&["send-keys", "assume-role --role prod-d", "Tab"]));
-    let text = wait_for("assume-role --role prod-deploy");
+    let tmux = Tmux::start(&env, &["zsh", "-f", "-i"]);
+    tmux.type_line(&format!("source {}", rc.display()));
+    tmux.wait_for("READY>");
+    tmux.keys(&["assume-role --role prod-d", "Tab"]);
+    let text = tmux.wait_for("assume-role --role prod-deploy");
     eprintln!("zsh> assume-role --role prod-d<TAB>\n{}", text.trim_end());
-    assert_ok(&tmux(&["send-keys", "C-u", "assume-role --reg", "Tab"]));
-    let text = wait_for("assume-role --region");
+    tmux.keys(&["C-u", "assume-role --reg", "Tab"]);
+    let text = tmux.wait_for("assume-role --region");
     eprintln!("zsh> assume-role --reg<TAB>\n{}", text.trim_end());
 }

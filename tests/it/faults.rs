@@ -10,8 +10,6 @@
 //! back to another test. The same failures are also injected with
 //! RLIMIT_FSIZE (SIGXFSZ ignored) by tests of their own.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::{Read, Write};
@@ -19,105 +17,21 @@ use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::shared_moto as moto;
-use common::*;
+use crate::util::shared_moto as moto;
+use crate::util::*;
 
 /// Print mode's variables, as this file reads them.
 type Vars = BTreeMap<String, String>;
 
-const ACCOUNT: &str = "123456789012";
-const PREFIX: &str = "arn:aws:iam::123456789012:role/";
-const ADMIN: &str = "arn:aws:iam::123456789012:role/admin";
 const OPS: &str = "arn:aws:iam::123456789012:role/ops";
 const ADMIN_PROFILE: &str = "123456789012-admin";
 
-unsafe extern "C" {
-    safe fn kill(pid: i32, signal: i32) -> i32;
-    fn setrlimit(resource: i32, limit: *const [u64; 2]) -> i32;
-    fn signal(signal: i32, handler: usize) -> usize;
-}
-const SIGKILL: i32 = 9;
-#[cfg(not(target_os = "macos"))]
-const SIGCONT: i32 = 18;
-#[cfg(not(target_os = "macos"))]
-const SIGSTOP: i32 = 19;
-#[cfg(target_os = "macos")]
-const SIGCONT: i32 = 19;
-#[cfg(target_os = "macos")]
-const SIGSTOP: i32 = 17;
-const SIGXFSZ: i32 = 25;
-const SIG_IGN: usize = 1;
-const RLIMIT_FSIZE: i32 = 1;
-
 // ------------------------------------------------------------------ support
-
-fn prefix_config(env: &TestEnv) {
-    env.write("work/assume-role.yaml", &format!("role_prefix: {PREFIX}\n"));
-}
-
-/// A fresh user of the shared moto, and an environment using it with
-/// `role_prefix` configured.
-fn user_env(name: &str) -> (User, TestEnv) {
-    let user = moto().create_user(name);
-    let env = TestEnv::new()
-        .trusting_work()
-        .with_user(&user)
-        .endpoint(&moto().endpoint());
-    prefix_config(&env);
-    (user, env)
-}
-
-fn ar(env: &TestEnv, args: &[&str]) -> Output {
-    run(env.cmd().args(args))
-}
-
-fn key_for(env: &TestEnv, role: &str) -> String {
-    print_vars::<Vars>(env, &["--role", role])["AWS_ACCESS_KEY_ID"].clone()
-}
-
-/// Exit 0 and exactly one warning line on stderr: that line, and the vars.
-fn one_warning(output: &Output) -> (String, BTreeMap<String, String>) {
-    assert_ok(output);
-    let err = stderr(output);
-    assert_eq!(
-        err.lines().count(),
-        1,
-        "expected exactly one warning\n{}",
-        describe(output)
-    );
-    assert!(
-        err.starts_with("assume-role: warning: "),
-        "{}",
-        describe(output)
-    );
-    (err.trim_end().to_owned(), parse_vars(&stdout(output)))
-}
-
-fn cache_folder(env: &TestEnv) -> PathBuf {
-    env.cache_dir().join("assume-role")
-}
-
-/// Files in `dir` whose names end with `suffix`, sorted.
-fn files_in(dir: &Path, suffix: &str) -> Vec<PathBuf> {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = entries
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.file_name().unwrap().to_string_lossy().ends_with(suffix))
-        .collect();
-    files.sort();
-    files
-}
-
-fn cache_files(env: &TestEnv, suffix: &str) -> Vec<PathBuf> {
-    files_in(&cache_folder(env), suffix)
-}
 
 /// Atomic-write temporaries (`.assume-role.*`) in `dir`.
 fn temp_files(dir: &Path) -> Vec<PathBuf> {
@@ -151,14 +65,6 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         }
     }
     out
-}
-
-fn mode(path: &Path) -> u32 {
-    fs::metadata(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .permissions()
-        .mode()
-        & 0o777
 }
 
 /// (key, secret, token)
@@ -229,14 +135,20 @@ struct Stopped(u32);
 
 impl Stopped {
     fn new(pid: u32) -> Stopped {
-        assert_eq!(kill(pid as i32, SIGSTOP), 0, "cannot stop {pid}");
+        // SAFETY: kill(2) touches no memory of ours.
+        assert_eq!(
+            unsafe { libc::kill(pid as i32, libc::SIGSTOP) },
+            0,
+            "cannot stop {pid}"
+        );
         Stopped(pid)
     }
 }
 
 impl Drop for Stopped {
     fn drop(&mut self) {
-        kill(self.0 as i32, SIGCONT);
+        // SAFETY: kill(2) touches no memory of ours.
+        unsafe { libc::kill(self.0 as i32, libc::SIGCONT) };
     }
 }
 
@@ -250,7 +162,7 @@ fn stopped_sts_times_out_cold_calls_while_cache_hits_still_work() {
         .with_user(&user)
         .endpoint(&moto.endpoint())
         .set_env("ASSUME_ROLE_TIMEOUT", "2s");
-    prefix_config(&env);
+    env.prefix_in_work();
     env.write("home/.aws/credentials", "[default]\nregion = eu-west-1\n");
     // Another user of the same identity, whose cache is still cold.
     let cold = TestEnv::new()
@@ -258,18 +170,18 @@ fn stopped_sts_times_out_cold_calls_while_cache_hits_still_work() {
         .with_user(&user)
         .endpoint(&moto.endpoint())
         .set_env("ASSUME_ROLE_TIMEOUT", "2s");
-    prefix_config(&cold);
+    cold.prefix_in_work();
 
-    let warm = key_for(&env, "admin");
+    let warm = env.key(&["--role", "admin"]);
     let credentials_before = fs::read(env.credentials_file()).unwrap();
     let cache_before = snapshot(&env.cache_dir());
-    assert_eq!(cache_files(&env, ".creds.json").len(), 1);
+    assert_eq!(env.cache_files(".creds.json").len(), 1);
 
     let stopped = Stopped::new(moto.pid());
 
     // Identity known, AssumeRole hangs.
     let started = Instant::now();
-    let output = ar(&env, &["--role", "ops"]);
+    let output = env.ar(&["--role", "ops"]);
     let took = started.elapsed();
     let line = failure_line(&output, 1);
     assert!(took < Duration::from_secs(10), "took {took:?}: {line}");
@@ -294,7 +206,7 @@ fn stopped_sts_times_out_cold_calls_while_cache_hits_still_work() {
 
     // Nothing known yet: the identity lookup (iam:GetUser) hangs.
     let started = Instant::now();
-    let output = ar(&cold, &["--role", "admin"]);
+    let output = cold.ar(&["--role", "admin"]);
     let took = started.elapsed();
     let line = failure_line(&output, 1);
     assert!(took < Duration::from_secs(10), "took {took:?}: {line}");
@@ -303,8 +215,8 @@ fn stopped_sts_times_out_cold_calls_while_cache_hits_still_work() {
         line.contains("timed out") && line.contains("ASSUME_ROLE_TIMEOUT"),
         "{line}"
     );
-    assert_eq!(cache_files(&cold, ".creds.json"), Vec::<PathBuf>::new());
-    assert_eq!(cache_files(&cold, ".identity.json"), Vec::<PathBuf>::new());
+    assert_eq!(cold.cache_files(".creds.json"), Vec::<PathBuf>::new());
+    assert_eq!(cold.cache_files(".identity.json"), Vec::<PathBuf>::new());
     assert!(
         !cold.credentials_file().exists(),
         "credentials file written"
@@ -313,7 +225,7 @@ fn stopped_sts_times_out_cold_calls_while_cache_hits_still_work() {
 
     // A warm role needs no network: served at once while moto is stopped.
     let started = Instant::now();
-    assert_eq!(key_for(&env, "admin"), warm);
+    assert_eq!(env.key(&["--role", "admin"]), warm);
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "{:?}",
@@ -322,9 +234,9 @@ fn stopped_sts_times_out_cold_calls_while_cache_hits_still_work() {
 
     drop(stopped);
     // Moto is back: the role that timed out now works, and is written.
-    let ops = key_for(&env, "ops");
+    let ops = env.key(&["--role", "ops"]);
     assert_ne!(ops, warm);
-    assert_eq!(cache_files(&env, ".creds.json").len(), 2);
+    assert_eq!(env.cache_files(".creds.json").len(), 2);
 }
 
 #[test]
@@ -336,23 +248,23 @@ fn unreachable_sts_is_one_line_and_nothing_written() {
         .with_user(&user)
         .endpoint("http://127.0.0.1:9")
         .set_env("ASSUME_ROLE_TIMEOUT", "2s");
-    prefix_config(&env);
+    env.prefix_in_work();
     let started = Instant::now();
-    let output = ar(&env, &["--role", "admin"]);
+    let output = env.ar(&["--role", "admin"]);
     let line = failure_line(&output, 1);
     assert!(started.elapsed() < Duration::from_secs(10), "{line}");
     assert!(line.starts_with("assume-role: "), "{line}");
-    assert_eq!(cache_files(&env, ".creds.json"), Vec::<PathBuf>::new());
-    assert_eq!(cache_files(&env, ".identity.json"), Vec::<PathBuf>::new());
+    assert_eq!(env.cache_files(".creds.json"), Vec::<PathBuf>::new());
+    assert_eq!(env.cache_files(".identity.json"), Vec::<PathBuf>::new());
     assert!(!env.credentials_file().exists());
 }
 
 #[test]
 fn unparseable_assume_role_timeout_is_one_line_and_nothing_written() {
     for (i, bad) in ["soon", "2 parsecs", "-1s", "1e3"].into_iter().enumerate() {
-        let (_, env) = user_env(&format!("timeout-bad-{i}"));
+        let (_, env) = TestEnv::prefixed_user(&format!("timeout-bad-{i}"));
         let env = env.set_env("ASSUME_ROLE_TIMEOUT", bad);
-        let output = ar(&env, &["--role", "admin"]);
+        let output = env.ar(&["--role", "admin"]);
         let line = failure_line(&output, 1);
         assert!(
             line.starts_with("assume-role: ") && line.contains("ASSUME_ROLE_TIMEOUT"),
@@ -360,12 +272,12 @@ fn unparseable_assume_role_timeout_is_one_line_and_nothing_written() {
         );
         assert!(line.contains(bad.trim()), "{bad}: {line}");
         assert_eq!(
-            cache_files(&env, ".creds.json"),
+            env.cache_files(".creds.json"),
             Vec::<PathBuf>::new(),
             "{bad}"
         );
         assert_eq!(
-            cache_files(&env, ".identity.json"),
+            env.cache_files(".identity.json"),
             Vec::<PathBuf>::new(),
             "{bad}"
         );
@@ -386,9 +298,9 @@ fn extreme_assume_role_timeouts_never_panic() {
     .into_iter()
     .enumerate()
     {
-        let (_, env) = user_env(&format!("timeout-extreme-{i}"));
+        let (_, env) = TestEnv::prefixed_user(&format!("timeout-extreme-{i}"));
         let env = env.set_env("ASSUME_ROLE_TIMEOUT", value);
-        let output = ar(&env, &["--role", "admin"]);
+        let output = env.ar(&["--role", "admin"]);
         eprintln!(
             "ASSUME_ROLE_TIMEOUT={value}: {} {}",
             output.status,
@@ -404,7 +316,7 @@ fn extreme_assume_role_timeouts_never_panic() {
                 line.contains("timed out") && line.contains("ASSUME_ROLE_TIMEOUT"),
                 "{value}: {line}"
             );
-            assert_eq!(cache_files(&env, ".creds.json"), Vec::<PathBuf>::new());
+            assert_eq!(env.cache_files(".creds.json"), Vec::<PathBuf>::new());
         }
     }
 }
@@ -414,7 +326,7 @@ fn huge_refresh_before_expiry_is_never_a_panic() {
     // Valid YAML, a valid u64 of seconds: the margin is capped at half the
     // session, so it works and the second call is a cache hit; a cache
     // lookup must not overflow SystemTime.
-    let (_, env) = user_env("huge-margin");
+    let (_, env) = TestEnv::prefixed_user("huge-margin");
     env.write(
         "work/assume-role.yaml",
         &format!("role_prefix: {PREFIX}\nrefresh_before_expiry: 18446744073709551615\n"),
@@ -422,7 +334,7 @@ fn huge_refresh_before_expiry_is_never_a_panic() {
     let keys: Vec<String> = ["cold", "warm"]
         .iter()
         .map(|attempt| {
-            let output = ar(&env, &["--role", "admin"]);
+            let output = env.ar(&["--role", "admin"]);
             assert_ok(&output);
             assert_eq!(stderr(&output), "", "{attempt}\n{}", describe(&output));
             parse_vars::<Vars>(&stdout(&output))["AWS_ACCESS_KEY_ID"].clone()
@@ -448,7 +360,7 @@ impl Rng {
 #[test]
 fn sigkill_during_refreshes_never_tears_the_cache_or_the_credentials_file() {
     const RUNS: usize = 200;
-    let (_, env) = user_env("kill9");
+    let (_, env) = TestEnv::prefixed_user("kill9");
     let before = "# hand-written; keep this order\n\
         [default]\n\
         aws_access_key_id = AKIADEFAULT\n\
@@ -485,30 +397,27 @@ fn sigkill_during_refreshes_never_tears_the_cache_or_the_credentials_file() {
         let child = env
             .cmd()
             .args(["--role", "admin", "--force-refresh"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+            .spawn_piped();
         let pid = child.id();
         let leave = rng.next().is_multiple_of(5);
         let delay = Duration::from_millis(rng.next() % 41);
         if !leave {
             thread::sleep(delay);
             // The child may have exited already (not yet reaped): harmless.
-            kill(pid as i32, SIGKILL);
+            // SAFETY: kill(2) touches no memory of ours.
+            unsafe { libc::kill(pid as i32, libc::SIGKILL) };
         }
         let (output, timed_out) = wait_bounded(child, Duration::from_secs(20));
         assert!(!timed_out, "run {run} hung\n{}", describe(&output));
         let what = format!("run {run} (seed {seed:#x}, delay {delay:?}, leave {leave})");
         match (output.status.code(), output.status.signal()) {
             (Some(0), _) => finished += 1,
-            (None, Some(SIGKILL)) => killed += 1,
+            (None, Some(libc::SIGKILL)) => killed += 1,
             _ => panic!("{what}: unexpected outcome\n{}", describe(&output)),
         }
 
         // The cache entry: exactly one, complete JSON.
-        let entries = cache_files(&env, ".creds.json");
+        let entries = env.cache_files(".creds.json");
         assert_eq!(entries.len(), 1, "{what}: {entries:?}");
         let entry = entry_triple(&entries[0]);
         if entry != previous_entry {
@@ -516,7 +425,7 @@ fn sigkill_during_refreshes_never_tears_the_cache_or_the_credentials_file() {
             previous_entry = entry.clone();
         }
         seen.insert(entry.clone());
-        for identity in cache_files(&env, ".identity.json") {
+        for identity in env.cache_files(".identity.json") {
             serde_json::from_slice::<serde_json::Value>(&fs::read(&identity).unwrap())
                 .unwrap_or_else(|e| panic!("{what}: torn {}: {e}", identity.display()));
         }
@@ -562,7 +471,7 @@ fn sigkill_during_refreshes_never_tears_the_cache_or_the_credentials_file() {
         }
     }
     let elapsed = started.elapsed();
-    let cache_temps = temp_files(&cache_folder(&env));
+    let cache_temps = temp_files(&env.cache_folder());
     let aws_temps = temp_files(&dot_aws);
     eprintln!(
         "kill -9: {RUNS} runs in {elapsed:?} (seed {seed:#x}): {killed} killed, {finished} \
@@ -672,15 +581,7 @@ impl CountingProxy {
 fn concurrently(env: &TestEnv, roles: &[String]) -> Vec<BTreeMap<String, String>> {
     let children: Vec<_> = roles
         .iter()
-        .map(|role| {
-            env.cmd()
-                .args(["--role", role])
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
+        .map(|role| env.cmd().args(["--role", role]).spawn_piped())
         .collect();
     children
         .into_iter()
@@ -698,6 +599,15 @@ fn concurrently(env: &TestEnv, roles: &[String]) -> Vec<BTreeMap<String, String>
 }
 
 impl CountingProxy {
+    /// A fresh moto user whose environment (as [`TestEnv::prefixed_user`])
+    /// reaches moto through a new proxy.
+    fn user(name: &str) -> (CountingProxy, TestEnv) {
+        let (_, env) = TestEnv::prefixed_user(name);
+        let proxy = CountingProxy::start(&moto().endpoint());
+        let env = env.endpoint(&proxy.endpoint());
+        (proxy, env)
+    }
+
     /// Waits until every connection accepted so far has closed and been
     /// counted (the callers have exited, so each one closes).
     fn settle(&self) {
@@ -715,13 +625,7 @@ impl CountingProxy {
 
 #[test]
 fn fifty_concurrent_cold_calls_for_one_role_make_one_assume_role() {
-    let user = moto().create_user("conc-one");
-    let proxy = CountingProxy::start(&moto().endpoint());
-    let env = TestEnv::new()
-        .trusting_work()
-        .with_user(&user)
-        .endpoint(&proxy.endpoint());
-    prefix_config(&env);
+    let (proxy, env) = CountingProxy::user("conc-one");
     let started = Instant::now();
     let results = concurrently(&env, &vec!["admin".to_owned(); 50]);
     let took = started.elapsed();
@@ -747,19 +651,13 @@ fn fifty_concurrent_cold_calls_for_one_role_make_one_assume_role() {
         fs::read_to_string(env.credentials_file()).unwrap(),
         format!("[{ADMIN_PROFILE}]\n{}", section_text(&triple))
     );
-    assert_eq!(cache_files(&env, ".creds.json").len(), 1);
-    assert_eq!(temp_files(&cache_folder(&env)), Vec::<PathBuf>::new());
+    assert_eq!(env.cache_files(".creds.json").len(), 1);
+    assert_eq!(temp_files(&env.cache_folder()), Vec::<PathBuf>::new());
 }
 
 #[test]
 fn fifty_concurrent_cold_calls_over_five_roles_lose_no_profile() {
-    let user = moto().create_user("conc-five");
-    let proxy = CountingProxy::start(&moto().endpoint());
-    let env = TestEnv::new()
-        .trusting_work()
-        .with_user(&user)
-        .endpoint(&proxy.endpoint());
-    prefix_config(&env);
+    let (proxy, env) = CountingProxy::user("conc-five");
     let kept = "# mine\n[default]\naws_access_key_id = AKIADEFAULT\n";
     env.write("home/.aws/credentials", kept);
     let roles: Vec<String> = (0..50).map(|i| format!("r{}", i % 5)).collect();
@@ -813,7 +711,7 @@ fn fifty_concurrent_cold_calls_over_five_roles_lose_no_profile() {
         );
     }
     assert_eq!(text.matches("\n[").count(), 1 + 5, "{text}");
-    assert_eq!(cache_files(&env, ".creds.json").len(), 5);
+    assert_eq!(env.cache_files(".creds.json").len(), 5);
 }
 
 /// The session name is looked up once per base identity (SPEC), also when
@@ -823,13 +721,7 @@ fn fifty_concurrent_cold_calls_over_five_roles_lose_no_profile() {
 /// can be lost to another).
 #[test]
 fn concurrent_cold_calls_for_five_roles_look_up_the_identity_once() {
-    let user = moto().create_user("conc-identity");
-    let proxy = CountingProxy::start(&moto().endpoint());
-    let env = TestEnv::new()
-        .trusting_work()
-        .with_user(&user)
-        .endpoint(&proxy.endpoint());
-    prefix_config(&env);
+    let (proxy, env) = CountingProxy::user("conc-identity");
     let roles: Vec<String> = (0..10).map(|i| format!("r{}", i % 5)).collect();
     concurrently(&env, &roles);
     proxy.settle();
@@ -906,8 +798,12 @@ fn limited_cmd(env: &TestEnv, limit: u64) -> Command {
     // SAFETY: setrlimit and signal are async-signal-safe.
     unsafe {
         cmd.pre_exec(move || {
-            signal(SIGXFSZ, SIG_IGN);
-            if setrlimit(RLIMIT_FSIZE, &[limit, limit]) != 0 {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: limit,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())
@@ -927,7 +823,7 @@ enum Full {
 /// nothing on stdout, and the old cache entry and credentials file intact
 /// byte for byte; the cached role is still served afterwards.
 fn refresh_on_a_full_disk(name: &str, full: Full, tmpfs: bool) {
-    let (_, env) = user_env(name);
+    let (_, env) = TestEnv::prefixed_user(name);
     let kept = "# mine\n[default]\nregion = eu-west-1\n";
     let mut mounted = None;
     if tmpfs {
@@ -948,7 +844,7 @@ fn refresh_on_a_full_disk(name: &str, full: Full, tmpfs: bool) {
     env.write("home/.aws/credentials", kept);
     let warm = print_vars::<Vars>(&env, &["--role", "admin"]);
     let warm_key = warm["AWS_ACCESS_KEY_ID"].clone();
-    let entry = cache_files(&env, ".creds.json");
+    let entry = env.cache_files(".creds.json");
     assert_eq!(entry.len(), 1);
     let entry = entry[0].clone();
     let entry_before = fs::read(&entry).unwrap();
@@ -1002,11 +898,11 @@ fn refresh_on_a_full_disk(name: &str, full: Full, tmpfs: bool) {
         String::from_utf8_lossy(&credentials_before),
         "{name}: ~/.aws/credentials changed although the call failed"
     );
-    assert_eq!(temp_files(&cache_folder(&env)), Vec::<PathBuf>::new());
+    assert_eq!(temp_files(&env.cache_folder()), Vec::<PathBuf>::new());
     assert_eq!(temp_files(&env.home().join(".aws")), Vec::<PathBuf>::new());
 
     // The old entry still serves (no write needed).
-    assert_eq!(key_for(&env, "admin"), warm_key);
+    assert_eq!(env.key(&["--role", "admin"]), warm_key);
     drop(mounted);
 }
 
@@ -1035,11 +931,11 @@ fn write_error_on_the_credentials_file_changes_nothing() {
 /// Warms `admin` and `ops`, damages the admin entry with `damage(admin,
 /// ops)`, then expects one warning, a fresh AssumeRole and a repaired entry.
 fn damaged_entry_is_a_miss(name: &str, damage: impl Fn(&Path, &Path), warning: &str) {
-    let (_, env) = user_env(name);
-    let admin_key = key_for(&env, "admin");
-    let admin_entry = cache_files(&env, ".creds.json");
-    let ops_key = key_for(&env, "ops");
-    let entries = cache_files(&env, ".creds.json");
+    let (_, env) = TestEnv::prefixed_user(name);
+    let admin_key = env.key(&["--role", "admin"]);
+    let admin_entry = env.cache_files(".creds.json");
+    let ops_key = env.key(&["--role", "ops"]);
+    let entries = env.cache_files(".creds.json");
     assert_eq!(entries.len(), 2);
     let ops_entry = entries
         .iter()
@@ -1050,7 +946,7 @@ fn damaged_entry_is_a_miss(name: &str, damage: impl Fn(&Path, &Path), warning: &
     let ops_before = fs::read(&ops_entry).unwrap();
 
     damage(&admin_entry, &ops_entry);
-    let output = ar(&env, &["--role", "admin"]);
+    let output = env.ar(&["--role", "admin"]);
     let (line, vars) = one_warning(&output);
     assert!(line.contains(warning), "{name}: {line}");
     let fresh = vars["AWS_ACCESS_KEY_ID"].clone();
@@ -1061,9 +957,9 @@ fn damaged_entry_is_a_miss(name: &str, damage: impl Fn(&Path, &Path), warning: &
     assert_eq!(vars["ASSUME_ROLE_ARN"], ADMIN);
     // Repaired: a quiet hit with the new key; ops untouched.
     assert_eq!(entry_triple(&admin_entry).0, fresh, "{name}");
-    assert_eq!(key_for(&env, "admin"), fresh, "{name}");
+    assert_eq!(env.key(&["--role", "admin"]), fresh, "{name}");
     assert_eq!(fs::read(&ops_entry).unwrap(), ops_before, "{name}");
-    assert_eq!(key_for(&env, "ops"), ops_key, "{name}");
+    assert_eq!(env.key(&["--role", "ops"]), ops_key, "{name}");
 }
 
 #[test]
@@ -1124,11 +1020,11 @@ fn cache_entry_of_another_role_is_a_miss_with_one_warning() {
 
 #[test]
 fn loose_cache_folder_is_tightened_to_0700_with_a_warning() {
-    let (_, env) = user_env("loose-folder");
-    let key = key_for(&env, "admin");
-    let dir = cache_folder(&env);
+    let (_, env) = TestEnv::prefixed_user("loose-folder");
+    let key = env.key(&["--role", "admin"]);
+    let dir = env.cache_folder();
     fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
-    let output = ar(&env, &["--role", "admin"]);
+    let output = env.ar(&["--role", "admin"]);
     let (line, vars) = one_warning(&output);
     assert!(
         line.contains("0700") && line.contains(&dir.display().to_string()),
@@ -1137,12 +1033,12 @@ fn loose_cache_folder_is_tightened_to_0700_with_a_warning() {
     assert_eq!(vars["AWS_ACCESS_KEY_ID"], key, "a hit all the same");
     assert_eq!(mode(&dir), 0o700);
     // Quiet from now on.
-    assert_eq!(key_for(&env, "admin"), key);
+    assert_eq!(env.key(&["--role", "admin"]), key);
 }
 
 #[test]
 fn symlinked_credentials_file_stays_a_link_and_its_target_is_updated() {
-    let (_, env) = user_env("symlink");
+    let (_, env) = TestEnv::prefixed_user("symlink");
     let target = env.write(
         "dotfiles/aws/credentials",
         "# synced from my dotfiles\n[default]\naws_access_key_id = AKIADEFAULT\n",
@@ -1220,7 +1116,7 @@ fn managed_keys_written_unusually_are_replaced_so_awscli_still_reads_the_file() 
     ];
     let mut failures = Vec::new();
     for (name, body) in cases {
-        let (_, env) = user_env(&format!("unusual-{name}"));
+        let (_, env) = TestEnv::prefixed_user(&format!("unusual-{name}"));
         let original = format!("[default]\nregion = us-east-1\n\n[{ADMIN_PROFILE}]\n{body}");
         env.write("home/.aws/credentials", &original);
         let triple = vars_triple(&print_vars::<Vars>(&env, &["--role", "admin"]));

@@ -7,18 +7,15 @@
 //! The SSO portal is tests/support/fake_sso.py (proven against real awscli
 //! below); STS and IAM are moto.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::shared_moto as moto;
-use common::*;
+use crate::util::shared_moto as moto;
+use crate::util::*;
 
 const START_URL: &str = "https://corp.awsapps.com/start";
 const TOKEN: &str = "token-from-aws-sso-login";
 const LATER: &str = "2099-01-01T00:00:00Z";
 const ADMIN_111: &str = "arn:aws:iam::111111111111:role/admin";
-const ADMIN: &str = "arn:aws:iam::123456789012:role/admin";
 
 /// SSO profiles: three with `sso_session = corp` differing in account or
 /// permission set, one in the legacy form; all with the same start URL.
