@@ -71,6 +71,14 @@ fn story(sh: Sh) {
         "{}: {status}",
         sh.name()
     );
+    // The base is the user's own keys, from before the first switch (the
+    // role's keys are set aside, which once left "container or instance
+    // metadata").
+    assert!(
+        status.contains("base:    environment (AWS_ACCESS_KEY_ID)\n"),
+        "{}: {status}",
+        sh.name()
+    );
     assert_same(sh, "after ar -u", &t.dump("after"), &t.dump("before"));
 }
 
