@@ -41,7 +41,7 @@ const UNKNOWN_KEYS_SHOWN: usize = 5;
 const DEFAULT_REFRESH: Duration = Duration::from_secs(15 * 60);
 
 /// The keys of a config file.
-const KEYS: &[&str] = &[
+pub const KEYS: &[&str] = &[
     "role_prefix",
     "profile_name_prefix",
     "refresh_before_expiry",

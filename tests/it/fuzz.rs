@@ -40,22 +40,6 @@ fn config(cases: u32, seed: u64) -> ProptestConfig {
 
 // ------------------------------------------------------ Config::load
 
-const KNOWN_KEYS: &[&str] = &[
-    "role_prefix",
-    "profile_name_prefix",
-    "refresh_before_expiry",
-    "role",
-    "duration",
-    "region",
-    "mfa_serial",
-    "external_id",
-    "source_profile",
-    "write_credentials_file",
-    "roles",
-    "mfa_session",
-    "mfa_session_duration",
-];
-
 /// Which strings the YAML generator may produce.
 #[derive(Clone, Copy, Debug)]
 struct Yaml {
@@ -220,7 +204,7 @@ fn yaml_line(y: Yaml) -> BoxedStrategy<String> {
     prop_oneof![
         10 => (
             indent,
-            prop_oneof![select(KNOWN_KEYS), unknown_key(y)],
+            prop_oneof![select(assume_role::config::KEYS), unknown_key(y)],
             select(&[": ", ":", " : ", ":\t"]),
             value,
         )
