@@ -1046,3 +1046,59 @@ fn switched(out: &std::process::Output) -> String {
         .map(|line| format!("{line}\n"))
         .collect()
 }
+
+// ------------------------------------------------- found by cargo-mutants
+
+/// A project file whose folder the user cannot search (a working directory
+/// entered before losing the right to it) is not silently taken for
+/// absent: one warning says it could not be read.
+#[test]
+fn a_project_file_that_cannot_be_looked_at_is_a_warning_not_silence() {
+    unsafe extern "C" {
+        safe fn geteuid() -> u32;
+    }
+    assert_eq!(
+        geteuid(),
+        0,
+        "this test acts as another local user: run it as root (CI does), or with sudo"
+    );
+    let victim = local_user("ar-test-victim");
+    let (env, _) = user_env("sec-unsearchable");
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(env.root(), fs::Permissions::from_mode(0o755)).unwrap();
+    for dir in ["cache", "data", "config"] {
+        fs::create_dir_all(env.root().join(dir)).unwrap();
+        chown(&env.root().join(dir), victim);
+    }
+    for entry in ["home", "home/.aws", "home/.aws/assume-role.yaml"] {
+        chown(&env.root().join(entry), victim);
+    }
+    // Root's folder, closed to the user, as the user's working directory.
+    let locked = env.root().join("locked");
+    fs::create_dir(&locked).unwrap();
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o700)).unwrap();
+    let file = locked.join("assume-role.yaml");
+    fs::write(&file, "roles: [planted]\n").unwrap();
+
+    let mut cmd = env.command("setpriv");
+    cmd.args([
+        &format!("--reuid={}", victim.0),
+        &format!("--regid={}", victim.1),
+        "--clear-groups",
+        "--",
+        BIN,
+        "roles",
+    ])
+    .current_dir(&locked);
+    let out = run(&mut cmd);
+    assert_ok(&out);
+    let warned = warnings(&out);
+    assert_eq!(warned.len(), 1, "{}", describe(&out));
+    assert!(
+        warned[0].contains(&file.display().to_string())
+            && warned[0].contains("cannot be read (permission denied)"),
+        "{}",
+        warned[0]
+    );
+    assert!(!stdout(&out).contains("planted"), "{}", describe(&out));
+}
