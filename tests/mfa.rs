@@ -1048,3 +1048,25 @@ expect {
     assert_eq!(mfa.counts(), (3, 0, 3), "one AssumeRole per code");
     assert_nothing_written(&mfa.env);
 }
+
+/// Without MFA sessions, a wrong code given with `--mfa-token` (which
+/// cannot be retyped) is sent once: one AssumeRole, one line naming the
+/// device.
+#[test]
+fn a_wrong_mfa_token_without_mfa_sessions_is_sent_once() {
+    let mfa = setup("mfa-wrong-direct", true);
+    mfa.env.write(
+        "work/assume-role.yaml",
+        &format!(
+            "role_prefix: {PREFIX}\nmfa_serial: {}\nmfa_session: false\n",
+            mfa.serial
+        ),
+    );
+    let line = failure_line(&mfa.run(&["--mfa-token", "000000"]), 1);
+    assert!(
+        line.contains(&format!("with MFA device {}", mfa.serial)),
+        "{line}"
+    );
+    assert_eq!(mfa.counts(), (1, 0, 1), "{line}");
+    assert_nothing_written(&mfa.env);
+}
