@@ -1102,3 +1102,54 @@ fn a_project_file_that_cannot_be_looked_at_is_a_warning_not_silence() {
     );
     assert!(!stdout(&out).contains("planted"), "{}", describe(&out));
 }
+
+/// The 64 KiB bound on a config file is exact: a file of 64 KiB is read to
+/// its last byte, one of 64 KiB and one byte is refused.
+#[test]
+fn a_config_file_of_64_kib_is_read_whole_and_one_byte_more_is_refused() {
+    let (env, _) = user_env("sec-64k");
+    let tail = "region: eu-west-1";
+    let exact = |size: usize| {
+        let pad = size - tail.len() - 2;
+        format!("#{}\n{tail}", "x".repeat(pad))
+    };
+    let file = env.work().join("limit.yaml");
+    let admin = arn("admin");
+    fs::write(&file, exact(64 * 1024)).unwrap();
+    assert_eq!(fs::metadata(&file).unwrap().len(), 64 * 1024);
+    let out = run(env
+        .cmd()
+        .arg("--config")
+        .arg(&file)
+        .args(["--role", &admin]));
+    assert_ok(&out);
+    assert!(
+        stdout(&out).contains("\nAWS_REGION=eu-west-1\n"),
+        "{}",
+        describe(&out)
+    );
+
+    fs::write(&file, exact(64 * 1024 + 1)).unwrap();
+    let out = run(env
+        .cmd()
+        .arg("--config")
+        .arg(&file)
+        .args(["--role", &admin]));
+    let line = failure_line(&out, 1);
+    assert!(line.contains("is larger than 64 KiB"), "{line}");
+}
+
+/// A file whose size is not known before it is read (a /proc file says 0)
+/// is bounded all the same: more than 64 KiB is refused, not cut short.
+#[test]
+fn a_config_file_of_unknown_size_is_bounded_while_read() {
+    let (env, _) = user_env("sec-proc");
+    let out = run(env.cmd().env("AR_TEST_BULK", "x".repeat(70_000)).args([
+        "--config",
+        "/proc/self/environ",
+        "--role",
+        &arn("admin"),
+    ]));
+    let line = failure_line(&out, 1);
+    assert!(line.contains("is larger than 64 KiB"), "{line}");
+}
