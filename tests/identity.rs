@@ -715,3 +715,28 @@ fn a_credential_process_that_runs_assume_role_by_either_name_is_refused() {
         );
     }
 }
+
+/// An IAM endpoint that takes the connection and never answers costs one
+/// timeout: the call fails naming iam:GetUser, rather than waiting again
+/// on another service to find out who the user is.
+#[test]
+fn a_silent_iam_endpoint_is_one_timeout_naming_get_user() {
+    let user = moto().create_user("silent-iam");
+    // Connections complete in the backlog; nothing ever reads them.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let env = TestEnv::new()
+        .with_user(&user)
+        .endpoint(&moto().endpoint())
+        .set_env(
+            "AWS_ENDPOINT_URL_IAM",
+            &format!("http://{}", silent.local_addr().unwrap()),
+        )
+        .set_env("ASSUME_ROLE_TIMEOUT", "2s");
+    let line = failure_line(&run(env.cmd().args(["--role", ADMIN])), 1);
+    assert!(
+        line.contains("iam:GetUser") && line.contains("timed out"),
+        "{line}"
+    );
+    assert_eq!(cached_credentials(&env), Vec::<PathBuf>::new());
+    drop(silent);
+}
