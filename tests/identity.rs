@@ -740,3 +740,27 @@ fn a_silent_iam_endpoint_is_one_timeout_naming_get_user() {
     assert_eq!(cached_credentials(&env), Vec::<PathBuf>::new());
     drop(silent);
 }
+
+/// An SSO token file that is there but cannot be read is named as such,
+/// with the fix: not reported as a login never made.
+#[test]
+fn an_sso_token_that_cannot_be_read_is_named_not_called_missing() {
+    let sso = portal();
+    let env = sso_env(&sso);
+    let cache = env.home().join(".aws/sso/cache");
+    for entry in std::fs::read_dir(&cache).unwrap() {
+        // A folder where the token file should be: read_to_string fails.
+        let path = entry.unwrap().path();
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+    }
+    let mut cmd = env.cmd();
+    cmd.env("AWS_PROFILE", "dev").args(["--role", ADMIN_111]);
+    let line = failure_line(&run(&mut cmd), 1);
+    assert!(
+        line.contains("cannot read the SSO token")
+            && line.contains(&cache.display().to_string())
+            && line.contains("`aws sso login --sso-session corp`"),
+        "{line}"
+    );
+}
