@@ -620,29 +620,32 @@ fn a_named_source_profile_without_credentials_never_falls_back_to_other_keys() {
     assert_eq!(cached_credentials(&env), Vec::<PathBuf>::new());
 }
 
-/// Serves container credentials (`AWS_CONTAINER_CREDENTIALS_FULL_URI`) with
-/// `user`'s keys (and a token, which the SDK requires there and moto
-/// ignores) on 127.0.0.1 from a thread; the URL and a request count.
-fn container_endpoint(user: &User) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-    use std::io::{BufRead, BufReader, Write};
+/// Answers every HTTP request on 127.0.0.1 with `body` (JSON), from a
+/// thread; the server's URL and a count of the requests.
+fn json_server(body: String) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Read, Write};
     use std::sync::atomic::{AtomicUsize, Ordering};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/creds", listener.local_addr().unwrap());
-    let body = format!(
-        r#"{{"AccessKeyId":"{}","SecretAccessKey":"{}","Token":"container-token","Expiration":"{LATER}"}}"#,
-        user.access_key_id, user.secret_access_key
-    );
+    let url = format!("http://{}", listener.local_addr().unwrap());
     let served = std::sync::Arc::new(AtomicUsize::new(0));
     let count = served.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
             let mut reader = BufReader::new(stream.try_clone().unwrap());
+            // The request head, up to its blank line, then its body.
+            let mut length = 0;
             let mut line = String::new();
-            // The request head, up to its blank line.
             while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                if let Some((name, value)) = line.split_once(':')
+                    && name.eq_ignore_ascii_case("content-length")
+                {
+                    length = value.trim().parse().unwrap_or(0);
+                }
                 line.clear();
             }
+            let mut request_body = vec![0; length];
+            let _ = reader.read_exact(&mut request_body);
             count.fetch_add(1, Ordering::SeqCst);
             let _ = write!(
                 stream,
@@ -652,6 +655,17 @@ fn container_endpoint(user: &User) -> (String, std::sync::Arc<std::sync::atomic:
         }
     });
     (url, served)
+}
+
+/// Serves container credentials (`AWS_CONTAINER_CREDENTIALS_FULL_URI`) with
+/// `user`'s keys (and a token, which the SDK requires there and moto
+/// ignores); the URL and a request count.
+fn container_endpoint(user: &User) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let (url, served) = json_server(format!(
+        r#"{{"AccessKeyId":"{}","SecretAccessKey":"{}","Token":"container-token","Expiration":"{LATER}"}}"#,
+        user.access_key_id, user.secret_access_key
+    ));
+    (format!("{url}/creds"), served)
 }
 
 /// With nothing in the environment or the files, the base is the container
@@ -762,5 +776,45 @@ fn an_sso_token_that_cannot_be_read_is_named_not_called_missing() {
             && line.contains(&cache.display().to_string())
             && line.contains("`aws sso login --sso-session corp`"),
         "{line}"
+    );
+}
+
+/// An sso-session login that has expired but holds a refresh token is left
+/// to the SDK, which renews it (SSO OIDC CreateToken, here a local fake)
+/// and goes on: no "log in again" for a login that can be renewed.
+#[test]
+fn an_expired_sso_session_login_with_a_refresh_token_is_renewed() {
+    let sso = portal();
+    let env = sso_env(&sso);
+    let (oidc, renewals) = json_server(format!(
+        r#"{{"accessToken":"{TOKEN}","expiresIn":28800,"tokenType":"Bearer"}}"#
+    ));
+    let env = env.set_env("AWS_ENDPOINT_URL_SSO_OIDC", &oidc);
+    write_sso_token(
+        &env.home(),
+        "corp",
+        START_URL,
+        "old-token",
+        "2020-01-01T00:00:00Z",
+    );
+    let cache = env.home().join(".aws/sso/cache");
+    for entry in std::fs::read_dir(&cache).unwrap() {
+        let path = entry.unwrap().path();
+        let mut token: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        if token["accessToken"] != "old-token" {
+            continue;
+        }
+        token["refreshToken"] = "refresh-me".into();
+        token["clientId"] = "client".into();
+        token["clientSecret"] = "secret".into();
+        token["registrationExpiresAt"] = LATER.into();
+        std::fs::write(&path, token.to_string()).unwrap();
+    }
+    assert_eq!(key_as(&env, "dev", ADMIN_111).len(), 20);
+    assert_eq!(
+        renewals.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "one CreateToken"
     );
 }
