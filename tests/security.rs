@@ -1153,3 +1153,105 @@ fn a_config_file_of_unknown_size_is_bounded_while_read() {
     let line = failure_line(&out, 1);
     assert!(line.contains("is larger than 64 KiB"), "{line}");
 }
+
+/// The scan that refuses anchors and aliases before parsing is not ended
+/// by a `#` inside a value (YAML's comments start after a blank), and
+/// names the line it stopped at.
+#[test]
+fn an_anchor_after_a_hash_inside_a_value_is_refused_naming_its_line() {
+    let (env, _) = user_env("sec-hash-anchor");
+    let file = env.write(
+        "work/anchors.yaml",
+        "region: us-east-1\nroles: [x#y, &a z, *a]\n",
+    );
+    let out = run(env
+        .cmd()
+        .arg("--config")
+        .arg(&file)
+        .args(["--role", &arn("admin")]));
+    let line = failure_line(&out, 1);
+    assert!(
+        line.contains(&format!("{}: line 2: anchors and aliases", file.display())),
+        "{line}"
+    );
+}
+
+/// 100 `[` or `{` are allowed, 101 are refused, naming the line.
+#[test]
+fn a_hundred_flow_openers_are_allowed_and_one_more_is_refused() {
+    let (env, _) = user_env("sec-openers");
+    // In a comment that holds a quote, which the scan reads too.
+    let text = |n: usize| format!("region: us-east-1\n# \"{}\n", "[".repeat(n));
+    let file = env.work().join("openers.yaml");
+    let admin = arn("admin");
+    let call = || {
+        run(env
+            .cmd()
+            .arg("--config")
+            .arg(&file)
+            .args(["--role", &admin]))
+    };
+    fs::write(&file, text(100)).unwrap();
+    let out = call();
+    assert_ok(&out);
+    fs::write(&file, text(101)).unwrap();
+    let line = failure_line(&call(), 1);
+    assert!(
+        line.contains(&format!("{}: line 2: too many", file.display())),
+        "{line}"
+    );
+}
+
+/// `--config` names a file that is missing as missing, and one that cannot
+/// be opened (a link to itself) as unreadable, saying why.
+#[test]
+fn an_explicit_config_file_missing_or_unreadable_is_told_apart() {
+    let (env, _) = user_env("sec-explicit-missing");
+    let admin = arn("admin");
+    let missing = env.work().join("missing.yaml");
+    let line = failure_line(
+        &run(env
+            .cmd()
+            .arg("--config")
+            .arg(&missing)
+            .args(["--role", &admin])),
+        1,
+    );
+    assert!(
+        line.contains(&format!("config file {} does not exist", missing.display())),
+        "{line}"
+    );
+    let looped = env.work().join("looped.yaml");
+    std::os::unix::fs::symlink(&looped, &looped).unwrap();
+    let line = failure_line(
+        &run(env
+            .cmd()
+            .arg("--config")
+            .arg(&looped)
+            .args(["--role", &admin])),
+        1,
+    );
+    assert!(
+        line.contains(&format!("cannot read {}", looped.display()))
+            && !line.contains("does not exist"),
+        "{line}"
+    );
+}
+
+/// A project file that is a link is judged by the repository of the
+/// folder it sits in, not of the working directory: a link above the
+/// current repository, to a file beside it in the same (unversioned)
+/// folder, is used.
+#[test]
+fn a_link_is_judged_by_the_repository_of_its_own_folder() {
+    let (env, _) = user_env("sec-link-folder");
+    let env = env.trusting_work();
+    let repo = env.work().join("repo");
+    fs::create_dir_all(repo.join(".git")).unwrap();
+    let real = env.write("work/shared/real.yaml", "roles: [from-the-link]\n");
+    std::os::unix::fs::symlink(&real, env.work().join("assume-role.yaml")).unwrap();
+    let out = run(env.cmd().arg("roles").current_dir(&repo));
+    assert_ok(&out);
+    assert_eq!(stderr(&out), "", "{}", describe(&out));
+    assert!(stdout(&out).contains("from-the-link"), "{}", describe(&out));
+}
