@@ -1255,3 +1255,35 @@ fn a_link_is_judged_by_the_repository_of_its_own_folder() {
     assert_eq!(stderr(&out), "", "{}", describe(&out));
     assert!(stdout(&out).contains("from-the-link"), "{}", describe(&out));
 }
+
+/// A key left empty is unset, a bare number is seconds, and a negative
+/// number is refused naming the key (not taken for unset).
+#[test]
+fn empty_keys_are_unset_numbers_are_seconds_and_negative_ones_are_refused() {
+    let (env, _) = user_env("sec-values");
+    let file = env.work().join("values.yaml");
+    let admin = arn("admin");
+    let call = || {
+        run(env
+            .cmd()
+            .arg("--config")
+            .arg(&file)
+            .args(["--role", &admin]))
+    };
+    fs::write(&file, "role_prefix:\nduration:\nregion: eu-west-1\n").unwrap();
+    let out = call();
+    assert_ok(&out);
+    assert!(
+        stdout(&out).contains("\nAWS_REGION=eu-west-1\n"),
+        "{}",
+        describe(&out)
+    );
+    fs::write(&file, "duration: 900\n").unwrap();
+    assert_ok(&call());
+    fs::write(&file, "refresh_before_expiry: -60\n").unwrap();
+    let line = failure_line(&call(), 1);
+    assert!(
+        line.contains("expected a duration") && line.contains("`refresh_before_expiry`"),
+        "{line}"
+    );
+}
