@@ -1287,3 +1287,21 @@ fn empty_keys_are_unset_numbers_are_seconds_and_negative_ones_are_refused() {
         "{line}"
     );
 }
+
+/// `mfa_session_duration` in a file is read, and checked against AWS's
+/// bounds before anything is sent.
+#[test]
+fn mfa_session_duration_from_a_file_is_checked() {
+    let (env, _) = user_env("sec-mfa-duration");
+    let file = env.write("work/short.yaml", "mfa_session_duration: 10m\n");
+    let out = run(env
+        .cmd()
+        .arg("--config")
+        .arg(&file)
+        .args(["--role", &arn("admin")]));
+    let line = failure_line(&out, 2);
+    assert!(
+        line.contains("mfa_session_duration 10m is out of range"),
+        "{line}"
+    );
+}
