@@ -1305,3 +1305,20 @@ fn mfa_session_duration_from_a_file_is_checked() {
         "{line}"
     );
 }
+
+/// Flags and the role list left empty are unset, as other keys are.
+#[test]
+fn empty_flags_and_role_lists_are_unset() {
+    let (env, _) = user_env("sec-empty-flags");
+    let file = env.write(
+        "work/empty.yaml",
+        "write_credentials_file:\nserve:\nmfa_session:\nroles:\n",
+    );
+    let out = run(env
+        .cmd()
+        .arg("--config")
+        .arg(&file)
+        .args(["--role", &arn("admin")]));
+    assert_ok(&out);
+    assert_eq!(stderr(&out), "", "{}", describe(&out));
+}
