@@ -1322,3 +1322,50 @@ fn empty_flags_and_role_lists_are_unset() {
     assert_ok(&out);
     assert_eq!(stderr(&out), "", "{}", describe(&out));
 }
+
+/// A user's own project file is used when the user is not root: "another
+/// user's" means another uid than the one running, not any uid but root's.
+#[test]
+fn a_non_root_users_own_project_file_is_used() {
+    unsafe extern "C" {
+        safe fn geteuid() -> u32;
+    }
+    assert_eq!(
+        geteuid(),
+        0,
+        "this test acts as another local user: run it as root (CI does), or with sudo"
+    );
+    let victim = local_user("ar-test-victim");
+    let (env, _) = user_env("sec-own-file");
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(env.root(), fs::Permissions::from_mode(0o755)).unwrap();
+    for dir in ["cache", "data", "config"] {
+        fs::create_dir_all(env.root().join(dir)).unwrap();
+        chown(&env.root().join(dir), victim);
+    }
+    for entry in ["home", "home/.aws", "home/.aws/assume-role.yaml"] {
+        chown(&env.root().join(entry), victim);
+    }
+    let mine = env.root().join("mine");
+    fs::create_dir(&mine).unwrap();
+    chown(&mine, victim);
+    let file = mine.join("assume-role.yaml");
+    fs::write(&file, "roles: [victims-own]\n").unwrap();
+    chown(&file, victim);
+
+    let mut cmd = env.command("setpriv");
+    cmd.args([
+        &format!("--reuid={}", victim.0),
+        &format!("--regid={}", victim.1),
+        "--clear-groups",
+        "--",
+        BIN,
+        "roles",
+    ])
+    .env("ASSUME_ROLE_TRUSTED_PATHS", &mine)
+    .current_dir(&mine);
+    let out = run(&mut cmd);
+    assert_ok(&out);
+    assert_eq!(stderr(&out), "", "{}", describe(&out));
+    assert!(stdout(&out).contains("victims-own"), "{}", describe(&out));
+}
