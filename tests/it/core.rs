@@ -1045,3 +1045,14 @@ fn a_cache_entry_that_cannot_be_read_is_a_miss_with_one_warning() {
     assert!(!fs::symlink_metadata(&entry).unwrap().is_symlink());
     assert_eq!(key_for(&env, "admin", &[]), fresh);
 }
+
+/// A user name of two characters, the shortest AWS allows, is the session
+/// name as it is: nothing is put in front of it.
+#[test]
+fn a_two_character_user_name_is_the_session_name_as_it_is() {
+    let (_, env) = TestEnv::prefixed_user("al");
+    assert_eq!(
+        exec_caller_arn(&env, "admin"),
+        format!("arn:aws:sts::{ACCOUNT}:assumed-role/admin/al")
+    );
+}

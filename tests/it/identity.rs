@@ -617,29 +617,32 @@ fn a_named_source_profile_without_credentials_never_falls_back_to_other_keys() {
     assert_eq!(cached_credentials(&env), Vec::<PathBuf>::new());
 }
 
-/// Serves container credentials (`AWS_CONTAINER_CREDENTIALS_FULL_URI`) with
-/// `user`'s keys (and a token, which the SDK requires there and moto
-/// ignores) on 127.0.0.1 from a thread; the URL and a request count.
-fn container_endpoint(user: &User) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-    use std::io::{BufRead, BufReader, Write};
+/// Answers every HTTP request on 127.0.0.1 with `body` (JSON), from a
+/// thread; the server's URL and a count of the requests.
+fn json_server(body: String) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Read, Write};
     use std::sync::atomic::{AtomicUsize, Ordering};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/creds", listener.local_addr().unwrap());
-    let body = format!(
-        r#"{{"AccessKeyId":"{}","SecretAccessKey":"{}","Token":"container-token","Expiration":"{LATER}"}}"#,
-        user.access_key_id, user.secret_access_key
-    );
+    let url = format!("http://{}", listener.local_addr().unwrap());
     let served = std::sync::Arc::new(AtomicUsize::new(0));
     let count = served.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
             let mut reader = BufReader::new(stream.try_clone().unwrap());
+            // The request head, up to its blank line, then its body.
+            let mut length = 0;
             let mut line = String::new();
-            // The request head, up to its blank line.
             while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                if let Some((name, value)) = line.split_once(':')
+                    && name.eq_ignore_ascii_case("content-length")
+                {
+                    length = value.trim().parse().unwrap_or(0);
+                }
                 line.clear();
             }
+            let mut request_body = vec![0; length];
+            let _ = reader.read_exact(&mut request_body);
             count.fetch_add(1, Ordering::SeqCst);
             let _ = write!(
                 stream,
@@ -649,6 +652,17 @@ fn container_endpoint(user: &User) -> (String, std::sync::Arc<std::sync::atomic:
         }
     });
     (url, served)
+}
+
+/// Serves container credentials (`AWS_CONTAINER_CREDENTIALS_FULL_URI`) with
+/// `user`'s keys (and a token, which the SDK requires there and moto
+/// ignores); the URL and a request count.
+fn container_endpoint(user: &User) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let (url, served) = json_server(format!(
+        r#"{{"AccessKeyId":"{}","SecretAccessKey":"{}","Token":"container-token","Expiration":"{LATER}"}}"#,
+        user.access_key_id, user.secret_access_key
+    ));
+    (format!("{url}/creds"), served)
 }
 
 /// With nothing in the environment or the files, the base is the container
@@ -711,4 +725,93 @@ fn a_credential_process_that_runs_assume_role_by_either_name_is_refused() {
             "{line}"
         );
     }
+}
+
+/// An IAM endpoint that takes the connection and never answers costs one
+/// timeout: the call fails naming iam:GetUser, rather than waiting again
+/// on another service to find out who the user is.
+#[test]
+fn a_silent_iam_endpoint_is_one_timeout_naming_get_user() {
+    let user = moto().create_user("silent-iam");
+    // Connections complete in the backlog; nothing ever reads them.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let env = TestEnv::new()
+        .with_user(&user)
+        .endpoint(&moto().endpoint())
+        .set_env(
+            "AWS_ENDPOINT_URL_IAM",
+            &format!("http://{}", silent.local_addr().unwrap()),
+        )
+        .set_env("ASSUME_ROLE_TIMEOUT", "2s");
+    let line = failure_line(&run(env.cmd().args(["--role", ADMIN])), 1);
+    assert!(
+        line.contains("iam:GetUser") && line.contains("timed out"),
+        "{line}"
+    );
+    assert_eq!(cached_credentials(&env), Vec::<PathBuf>::new());
+    drop(silent);
+}
+
+/// An SSO token file that is there but cannot be read is named as such,
+/// with the fix: not reported as a login never made.
+#[test]
+fn an_sso_token_that_cannot_be_read_is_named_not_called_missing() {
+    let sso = portal();
+    let env = sso_env(&sso);
+    let cache = env.home().join(".aws/sso/cache");
+    for entry in std::fs::read_dir(&cache).unwrap() {
+        // A folder where the token file should be: read_to_string fails.
+        let path = entry.unwrap().path();
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+    }
+    let mut cmd = env.cmd();
+    cmd.env("AWS_PROFILE", "dev").args(["--role", ADMIN_111]);
+    let line = failure_line(&run(&mut cmd), 1);
+    assert!(
+        line.contains("cannot read the SSO token")
+            && line.contains(&cache.display().to_string())
+            && line.contains("`aws sso login --sso-session corp`"),
+        "{line}"
+    );
+}
+
+/// An sso-session login that has expired but holds a refresh token is left
+/// to the SDK, which renews it (SSO OIDC CreateToken, here a local fake)
+/// and goes on: no "log in again" for a login that can be renewed.
+#[test]
+fn an_expired_sso_session_login_with_a_refresh_token_is_renewed() {
+    let sso = portal();
+    let env = sso_env(&sso);
+    let (oidc, renewals) = json_server(format!(
+        r#"{{"accessToken":"{TOKEN}","expiresIn":28800,"tokenType":"Bearer"}}"#
+    ));
+    let env = env.set_env("AWS_ENDPOINT_URL_SSO_OIDC", &oidc);
+    write_sso_token(
+        &env.home(),
+        "corp",
+        START_URL,
+        "old-token",
+        "2020-01-01T00:00:00Z",
+    );
+    let cache = env.home().join(".aws/sso/cache");
+    for entry in std::fs::read_dir(&cache).unwrap() {
+        let path = entry.unwrap().path();
+        let mut token: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        if token["accessToken"] != "old-token" {
+            continue;
+        }
+        token["refreshToken"] = "refresh-me".into();
+        token["clientId"] = "client".into();
+        token["clientSecret"] = "secret".into();
+        token["registrationExpiresAt"] = LATER.into();
+        std::fs::write(&path, token.to_string()).unwrap();
+    }
+    assert_eq!(key_as(&env, "dev", ADMIN_111).len(), 20);
+    assert_eq!(
+        renewals.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "one CreateToken"
+    );
 }

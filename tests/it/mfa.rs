@@ -851,3 +851,101 @@ expect {
     );
     mfa.env.assert_nothing_written();
 }
+
+/// A role that denies the call signed by an MFA session just opened is one
+/// error: the code is not asked again, no second session is opened.
+#[test]
+fn a_role_that_denies_a_new_mfa_session_costs_one_code_and_one_session() {
+    let mfa = setup_with("mfa-new-denied", true, GOOD, &["--deny-role", "admin"]);
+    let line = failure_line(&mfa.with_token("admin", &[]), 1);
+    assert!(
+        line.contains(&format!("with a new MFA session of {}", mfa.serial)),
+        "{line}"
+    );
+    assert_eq!(mfa.counts(), (1, 1, 1), "{line}");
+}
+
+/// An MFA session that ended early is replaced with the plain prompt: the
+/// user is not told that the role wants a more recent code.
+#[test]
+fn an_ended_mfa_session_is_replaced_with_the_plain_prompt() {
+    let mfa = setup("mfa-ended-plain", true);
+    assert_quiet_ok(&mfa.with_token("a", &[]));
+    mfa.sts.control("/_expire_sessions");
+    let output = expect(
+        &mfa,
+        r#"spawn $env(AR) --role b
+want "MFA code for $env(SERIAL): "
+send "123456\r"
+want "AWS_ACCESS_KEY_ID=ASIA"
+"#,
+        &[],
+    );
+    assert_ok(&output);
+    let transcript = stdout(&output);
+    assert!(!transcript.contains("more recent"), "{transcript}");
+    assert_eq!(mfa.counts(), (2, 2, 3));
+}
+
+/// Without MFA sessions (`mfa_session: false`), the code goes to AssumeRole
+/// itself, and three rejected codes end the call there too: no fourth
+/// prompt, one line naming the device, exit 1.
+#[test]
+fn terminal_prompt_without_mfa_sessions_gives_up_after_three_rejected_codes() {
+    let mfa = setup("mfa-tty-three-direct", true);
+    mfa.env.write(
+        "work/assume-role.yaml",
+        &format!(
+            "role_prefix: {PREFIX}\nmfa_serial: {}\nmfa_session: false\n",
+            mfa.serial
+        ),
+    );
+    let output = expect(
+        &mfa,
+        r#"spawn $env(AR) --role admin
+want "MFA code for $env(SERIAL): "
+send "000001\r"
+want "not accepted. MFA code for $env(SERIAL): "
+send "000002\r"
+want "not accepted. MFA code for $env(SERIAL): "
+send "000003\r"
+expect {
+    -ex "not accepted" { puts "\n<<asked for a fourth code>>"; exit 92 }
+    -ex "cannot assume" {}
+    timeout { puts "\n<<timed out waiting for the failure>>"; exit 90 }
+    eof { puts "\n<<eof before the failure line>>"; exit 91 }
+}
+"#,
+        &[],
+    );
+    let transcript = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{transcript}");
+    assert!(
+        transcript.contains(&format!("with MFA device {}", mfa.serial)),
+        "{transcript}"
+    );
+    assert_eq!(mfa.counts(), (3, 0, 3), "one AssumeRole per code");
+    mfa.env.assert_nothing_written();
+}
+
+/// Without MFA sessions, a wrong code given with `--mfa-token` (which
+/// cannot be retyped) is sent once: one AssumeRole, one line naming the
+/// device.
+#[test]
+fn a_wrong_mfa_token_without_mfa_sessions_is_sent_once() {
+    let mfa = setup("mfa-wrong-direct", true);
+    mfa.env.write(
+        "work/assume-role.yaml",
+        &format!(
+            "role_prefix: {PREFIX}\nmfa_serial: {}\nmfa_session: false\n",
+            mfa.serial
+        ),
+    );
+    let line = failure_line(&mfa.run(&["--mfa-token", "000000"]), 1);
+    assert!(
+        line.contains(&format!("with MFA device {}", mfa.serial)),
+        "{line}"
+    );
+    assert_eq!(mfa.counts(), (1, 0, 1), "{line}");
+    mfa.env.assert_nothing_written();
+}

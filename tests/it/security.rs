@@ -973,3 +973,326 @@ fn switched(out: &std::process::Output) -> String {
         .map(|line| format!("{line}\n"))
         .collect()
 }
+
+// ------------------------------------------------- found by cargo-mutants
+
+/// A project file whose folder the user cannot search (a working directory
+/// entered before losing the right to it) is not silently taken for
+/// absent: one warning says it could not be read.
+#[test]
+fn a_project_file_that_cannot_be_looked_at_is_a_warning_not_silence() {
+    unsafe extern "C" {
+        safe fn geteuid() -> u32;
+    }
+    assert_eq!(
+        geteuid(),
+        0,
+        "this test acts as another local user: run it as root (CI does), or with sudo"
+    );
+    let victim = local_user("ar-test-victim");
+    let (_, env) = TestEnv::home_user("sec-unsearchable");
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(env.root(), fs::Permissions::from_mode(0o755)).unwrap();
+    for dir in ["cache", "data", "config"] {
+        fs::create_dir_all(env.root().join(dir)).unwrap();
+        chown(&env.root().join(dir), victim);
+    }
+    for entry in ["home", "home/.aws", "home/.aws/assume-role.yaml"] {
+        chown(&env.root().join(entry), victim);
+    }
+    // Root's folder, closed to the user, as the user's working directory.
+    let locked = env.root().join("locked");
+    fs::create_dir(&locked).unwrap();
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o700)).unwrap();
+    let file = locked.join("assume-role.yaml");
+    fs::write(&file, "roles: [planted]\n").unwrap();
+
+    let mut cmd = env.command("setpriv");
+    cmd.args([
+        &format!("--reuid={}", victim.0),
+        &format!("--regid={}", victim.1),
+        "--clear-groups",
+        "--",
+        BIN,
+        "roles",
+    ])
+    .current_dir(&locked);
+    let out = run(&mut cmd);
+    assert_ok(&out);
+    let warned = warnings(&out);
+    assert_eq!(warned.len(), 1, "{}", describe(&out));
+    assert!(
+        warned[0].contains(&file.display().to_string())
+            && warned[0].contains("cannot be read (permission denied)"),
+        "{}",
+        warned[0]
+    );
+    assert!(!stdout(&out).contains("planted"), "{}", describe(&out));
+}
+
+/// The 64 KiB bound on a config file is exact: a file of 64 KiB is read to
+/// its last byte, one of 64 KiB and one byte is refused.
+#[test]
+fn a_config_file_of_64_kib_is_read_whole_and_one_byte_more_is_refused() {
+    let (_, env) = TestEnv::home_user("sec-64k");
+    let tail = "region: eu-west-1";
+    let exact = |size: usize| {
+        let pad = size - tail.len() - 2;
+        format!("#{}\n{tail}", "x".repeat(pad))
+    };
+    let file = env.work().join("limit.yaml");
+    let admin = arn("admin");
+    fs::write(&file, exact(64 * 1024)).unwrap();
+    assert_eq!(fs::metadata(&file).unwrap().len(), 64 * 1024);
+    let out = run(env
+        .cmd()
+        .arg("--config")
+        .arg(&file)
+        .args(["--role", &admin]));
+    assert_ok(&out);
+    assert!(
+        stdout(&out).contains("\nAWS_REGION=eu-west-1\n"),
+        "{}",
+        describe(&out)
+    );
+
+    fs::write(&file, exact(64 * 1024 + 1)).unwrap();
+    let out = run(env
+        .cmd()
+        .arg("--config")
+        .arg(&file)
+        .args(["--role", &admin]));
+    let line = failure_line(&out, 1);
+    assert!(line.contains("is larger than 64 KiB"), "{line}");
+}
+
+/// A file whose size is not known before it is read (a /proc file says 0)
+/// is bounded all the same: more than 64 KiB is refused, not cut short.
+#[test]
+fn a_config_file_of_unknown_size_is_bounded_while_read() {
+    let (_, env) = TestEnv::home_user("sec-proc");
+    let out = run(env.cmd().env("AR_TEST_BULK", "x".repeat(70_000)).args([
+        "--config",
+        "/proc/self/environ",
+        "--role",
+        &arn("admin"),
+    ]));
+    let line = failure_line(&out, 1);
+    assert!(line.contains("is larger than 64 KiB"), "{line}");
+}
+
+/// The scan that refuses anchors and aliases before parsing is not ended
+/// by a `#` inside a value (YAML's comments start after a blank), and
+/// names the line it stopped at.
+#[test]
+fn an_anchor_after_a_hash_inside_a_value_is_refused_naming_its_line() {
+    let (_, env) = TestEnv::home_user("sec-hash-anchor");
+    let file = env.write(
+        "work/anchors.yaml",
+        "region: us-east-1\nroles: [x#y, &a z, *a]\n",
+    );
+    let out = run(env
+        .cmd()
+        .arg("--config")
+        .arg(&file)
+        .args(["--role", &arn("admin")]));
+    let line = failure_line(&out, 1);
+    assert!(
+        line.contains(&format!("{}: line 2: anchors and aliases", file.display())),
+        "{line}"
+    );
+}
+
+/// 100 `[` or `{` are allowed, 101 are refused, naming the line.
+#[test]
+fn a_hundred_flow_openers_are_allowed_and_one_more_is_refused() {
+    let (_, env) = TestEnv::home_user("sec-openers");
+    // In a comment that holds a quote, which the scan reads too.
+    let text = |n: usize| format!("region: us-east-1\n# \"{}\n", "[".repeat(n));
+    let file = env.work().join("openers.yaml");
+    let admin = arn("admin");
+    let call = || {
+        run(env
+            .cmd()
+            .arg("--config")
+            .arg(&file)
+            .args(["--role", &admin]))
+    };
+    fs::write(&file, text(100)).unwrap();
+    let out = call();
+    assert_ok(&out);
+    fs::write(&file, text(101)).unwrap();
+    let line = failure_line(&call(), 1);
+    assert!(
+        line.contains(&format!("{}: line 2: too many", file.display())),
+        "{line}"
+    );
+}
+
+/// `--config` names a file that is missing as missing, and one that cannot
+/// be opened (a link to itself) as unreadable, saying why.
+#[test]
+fn an_explicit_config_file_missing_or_unreadable_is_told_apart() {
+    let (_, env) = TestEnv::home_user("sec-explicit-missing");
+    let admin = arn("admin");
+    let missing = env.work().join("missing.yaml");
+    let line = failure_line(
+        &run(env
+            .cmd()
+            .arg("--config")
+            .arg(&missing)
+            .args(["--role", &admin])),
+        1,
+    );
+    assert!(
+        line.contains(&format!("config file {} does not exist", missing.display())),
+        "{line}"
+    );
+    let looped = env.work().join("looped.yaml");
+    std::os::unix::fs::symlink(&looped, &looped).unwrap();
+    let line = failure_line(
+        &run(env
+            .cmd()
+            .arg("--config")
+            .arg(&looped)
+            .args(["--role", &admin])),
+        1,
+    );
+    assert!(
+        line.contains(&format!("cannot read {}", looped.display()))
+            && !line.contains("does not exist"),
+        "{line}"
+    );
+}
+
+/// A project file that is a link is judged by the repository of the
+/// folder it sits in, not of the working directory: a link above the
+/// current repository, to a file beside it in the same (unversioned)
+/// folder, is used.
+#[test]
+fn a_link_is_judged_by_the_repository_of_its_own_folder() {
+    let (_, env) = TestEnv::home_user("sec-link-folder");
+    let env = env.trusting_work();
+    let repo = env.work().join("repo");
+    fs::create_dir_all(repo.join(".git")).unwrap();
+    let real = env.write("work/shared/real.yaml", "roles: [from-the-link]\n");
+    std::os::unix::fs::symlink(&real, env.work().join("assume-role.yaml")).unwrap();
+    let out = run(env.cmd().arg("roles").current_dir(&repo));
+    assert_ok(&out);
+    assert_eq!(stderr(&out), "", "{}", describe(&out));
+    assert!(stdout(&out).contains("from-the-link"), "{}", describe(&out));
+}
+
+/// A key left empty is unset, a bare number is seconds, and a negative
+/// number is refused naming the key (not taken for unset).
+#[test]
+fn empty_keys_are_unset_numbers_are_seconds_and_negative_ones_are_refused() {
+    let (_, env) = TestEnv::home_user("sec-values");
+    let file = env.work().join("values.yaml");
+    let admin = arn("admin");
+    let call = || {
+        run(env
+            .cmd()
+            .arg("--config")
+            .arg(&file)
+            .args(["--role", &admin]))
+    };
+    fs::write(&file, "role_prefix:\nduration:\nregion: eu-west-1\n").unwrap();
+    let out = call();
+    assert_ok(&out);
+    assert!(
+        stdout(&out).contains("\nAWS_REGION=eu-west-1\n"),
+        "{}",
+        describe(&out)
+    );
+    fs::write(&file, "duration: 900\n").unwrap();
+    assert_ok(&call());
+    fs::write(&file, "refresh_before_expiry: -60\n").unwrap();
+    let line = failure_line(&call(), 1);
+    assert!(
+        line.contains("expected a duration") && line.contains("`refresh_before_expiry`"),
+        "{line}"
+    );
+}
+
+/// `mfa_session_duration` in a file is read, and checked against AWS's
+/// bounds before anything is sent.
+#[test]
+fn mfa_session_duration_from_a_file_is_checked() {
+    let (_, env) = TestEnv::home_user("sec-mfa-duration");
+    let file = env.write("work/short.yaml", "mfa_session_duration: 10m\n");
+    let out = run(env
+        .cmd()
+        .arg("--config")
+        .arg(&file)
+        .args(["--role", &arn("admin")]));
+    let line = failure_line(&out, 2);
+    assert!(
+        line.contains("mfa_session_duration 10m is out of range"),
+        "{line}"
+    );
+}
+
+/// Flags and the role list left empty are unset, as other keys are.
+#[test]
+fn empty_flags_and_role_lists_are_unset() {
+    let (_, env) = TestEnv::home_user("sec-empty-flags");
+    let file = env.write(
+        "work/empty.yaml",
+        "write_credentials_file:\nserve:\nmfa_session:\nroles:\n",
+    );
+    let out = run(env
+        .cmd()
+        .arg("--config")
+        .arg(&file)
+        .args(["--role", &arn("admin")]));
+    assert_ok(&out);
+    assert_eq!(stderr(&out), "", "{}", describe(&out));
+}
+
+/// A user's own project file is used when the user is not root: "another
+/// user's" means another uid than the one running, not any uid but root's.
+#[test]
+fn a_non_root_users_own_project_file_is_used() {
+    unsafe extern "C" {
+        safe fn geteuid() -> u32;
+    }
+    assert_eq!(
+        geteuid(),
+        0,
+        "this test acts as another local user: run it as root (CI does), or with sudo"
+    );
+    let victim = local_user("ar-test-victim");
+    let (_, env) = TestEnv::home_user("sec-own-file");
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(env.root(), fs::Permissions::from_mode(0o755)).unwrap();
+    for dir in ["cache", "data", "config"] {
+        fs::create_dir_all(env.root().join(dir)).unwrap();
+        chown(&env.root().join(dir), victim);
+    }
+    for entry in ["home", "home/.aws", "home/.aws/assume-role.yaml"] {
+        chown(&env.root().join(entry), victim);
+    }
+    let mine = env.root().join("mine");
+    fs::create_dir(&mine).unwrap();
+    chown(&mine, victim);
+    let file = mine.join("assume-role.yaml");
+    fs::write(&file, "roles: [victims-own]\n").unwrap();
+    chown(&file, victim);
+
+    let mut cmd = env.command("setpriv");
+    cmd.args([
+        &format!("--reuid={}", victim.0),
+        &format!("--regid={}", victim.1),
+        "--clear-groups",
+        "--",
+        BIN,
+        "roles",
+    ])
+    .env("ASSUME_ROLE_TRUSTED_PATHS", &mine)
+    .current_dir(&mine);
+    let out = run(&mut cmd);
+    assert_ok(&out);
+    assert_eq!(stderr(&out), "", "{}", describe(&out));
+    assert!(stdout(&out).contains("victims-own"), "{}", describe(&out));
+}
