@@ -352,14 +352,9 @@ want "AWS_ACCESS_KEY_ID=ASIA"
     assert_eq!(mfa.assume_roles(), 4);
 }
 
-/// Three rejected codes end the call: no fourth prompt, one line naming the
-/// device, exit 1, nothing written.
-#[test]
-fn terminal_prompt_gives_up_after_three_rejected_codes() {
-    let mfa = setup("mfa-tty-three", true);
-    let output = expect(
-        &mfa,
-        r#"spawn $env(AR) --role admin
+/// An expect script: `--role admin`, three wrong codes typed at the
+/// prompt, then the failure line; exits 92 if a fourth code is asked for.
+const THREE_REJECTED_CODES: &str = r#"spawn $env(AR) --role admin
 want "MFA code for $env(SERIAL): "
 send "000001\r"
 want "not accepted. MFA code for $env(SERIAL): "
@@ -372,9 +367,14 @@ expect {
     timeout { puts "\n<<timed out waiting for the failure>>"; exit 90 }
     eof { puts "\n<<eof before the failure line>>"; exit 91 }
 }
-"#,
-        &[],
-    );
+"#;
+
+/// Three rejected codes end the call: no fourth prompt, one line naming the
+/// device, exit 1, nothing written.
+#[test]
+fn terminal_prompt_gives_up_after_three_rejected_codes() {
+    let mfa = setup("mfa-tty-three", true);
+    let output = expect(&mfa, THREE_REJECTED_CODES, &[]);
     let transcript = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{transcript}");
     assert!(
@@ -900,24 +900,7 @@ fn terminal_prompt_without_mfa_sessions_gives_up_after_three_rejected_codes() {
             mfa.serial
         ),
     );
-    let output = expect(
-        &mfa,
-        r#"spawn $env(AR) --role admin
-want "MFA code for $env(SERIAL): "
-send "000001\r"
-want "not accepted. MFA code for $env(SERIAL): "
-send "000002\r"
-want "not accepted. MFA code for $env(SERIAL): "
-send "000003\r"
-expect {
-    -ex "not accepted" { puts "\n<<asked for a fourth code>>"; exit 92 }
-    -ex "cannot assume" {}
-    timeout { puts "\n<<timed out waiting for the failure>>"; exit 90 }
-    eof { puts "\n<<eof before the failure line>>"; exit 91 }
-}
-"#,
-        &[],
-    );
+    let output = expect(&mfa, THREE_REJECTED_CODES, &[]);
     let transcript = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{transcript}");
     assert!(

@@ -4,7 +4,7 @@
 //! content, or hand secrets to children.
 
 use std::fs;
-use std::os::unix::fs::symlink;
+use std::os::unix::fs::{PermissionsExt, symlink};
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 
@@ -334,7 +334,6 @@ fn trust_of(env: &TestEnv, dir: &str) -> Vec<(String, String)> {
 #[test]
 fn trust_follows_allow_edit_deny_and_allow_again() {
     use sha2::Digest;
-    use std::os::unix::fs::PermissionsExt;
     let env = TestEnv::new();
     let a = env.write("work/a/assume-role.yaml", "role: deploy\n");
     env.write("work/b/assume-role.yaml", "role: deploy\n");
@@ -739,7 +738,6 @@ fn another_users_file_in_a_shared_folder_breaks_nothing_below_it() {
     let victim = local_user("ar-test-victim");
     let planter = local_user("ar-test-planter");
     let (_, env) = TestEnv::home_user("sec-shared");
-    use std::os::unix::fs::PermissionsExt;
     let mode = |path: &std::path::Path, mode: u32| {
         fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap()
     };
@@ -976,22 +974,17 @@ fn switched(out: &std::process::Output) -> String {
 
 // ------------------------------------------------- found by cargo-mutants
 
-/// A project file whose folder the user cannot search (a working directory
-/// entered before losing the right to it) is not silently taken for
-/// absent: one warning says it could not be read.
-#[test]
-fn a_project_file_that_cannot_be_looked_at_is_a_warning_not_silence() {
-    unsafe extern "C" {
-        safe fn geteuid() -> u32;
-    }
+/// An environment whose home, cache and data folders belong to the local
+/// user `ar-test-victim` (created if needed), and that user's ids. Needs
+/// root, as CI runs.
+fn victims_env(test: &str) -> (TestEnv, (u32, u32)) {
     assert_eq!(
         geteuid(),
         0,
         "this test acts as another local user: run it as root (CI does), or with sudo"
     );
     let victim = local_user("ar-test-victim");
-    let (_, env) = TestEnv::home_user("sec-unsearchable");
-    use std::os::unix::fs::PermissionsExt;
+    let (_, env) = TestEnv::home_user(test);
     fs::set_permissions(env.root(), fs::Permissions::from_mode(0o755)).unwrap();
     for dir in ["cache", "data", "config"] {
         fs::create_dir_all(env.root().join(dir)).unwrap();
@@ -1000,6 +993,29 @@ fn a_project_file_that_cannot_be_looked_at_is_a_warning_not_silence() {
     for entry in ["home", "home/.aws", "home/.aws/assume-role.yaml"] {
         chown(&env.root().join(entry), victim);
     }
+    (env, victim)
+}
+
+/// The binary with `args`, run as the user `(uid, gid)` (setpriv).
+fn as_user(env: &TestEnv, (uid, gid): (u32, u32), args: &[&str]) -> std::process::Command {
+    let mut cmd = env.command("setpriv");
+    cmd.args([
+        &format!("--reuid={uid}"),
+        &format!("--regid={gid}"),
+        "--clear-groups",
+        "--",
+        BIN,
+    ])
+    .args(args);
+    cmd
+}
+
+/// A project file whose folder the user cannot search (a working directory
+/// entered before losing the right to it) is not silently taken for
+/// absent: one warning says it could not be read.
+#[test]
+fn a_project_file_that_cannot_be_looked_at_is_a_warning_not_silence() {
+    let (env, victim) = victims_env("sec-unsearchable");
     // Root's folder, closed to the user, as the user's working directory.
     let locked = env.root().join("locked");
     fs::create_dir(&locked).unwrap();
@@ -1007,16 +1023,8 @@ fn a_project_file_that_cannot_be_looked_at_is_a_warning_not_silence() {
     let file = locked.join("assume-role.yaml");
     fs::write(&file, "roles: [planted]\n").unwrap();
 
-    let mut cmd = env.command("setpriv");
-    cmd.args([
-        &format!("--reuid={}", victim.0),
-        &format!("--regid={}", victim.1),
-        "--clear-groups",
-        "--",
-        BIN,
-        "roles",
-    ])
-    .current_dir(&locked);
+    let mut cmd = as_user(&env, victim, &["roles"]);
+    cmd.current_dir(&locked);
     let out = run(&mut cmd);
     assert_ok(&out);
     let warned = warnings(&out);
@@ -1254,25 +1262,7 @@ fn empty_flags_and_role_lists_are_unset() {
 /// user's" means another uid than the one running, not any uid but root's.
 #[test]
 fn a_non_root_users_own_project_file_is_used() {
-    unsafe extern "C" {
-        safe fn geteuid() -> u32;
-    }
-    assert_eq!(
-        geteuid(),
-        0,
-        "this test acts as another local user: run it as root (CI does), or with sudo"
-    );
-    let victim = local_user("ar-test-victim");
-    let (_, env) = TestEnv::home_user("sec-own-file");
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(env.root(), fs::Permissions::from_mode(0o755)).unwrap();
-    for dir in ["cache", "data", "config"] {
-        fs::create_dir_all(env.root().join(dir)).unwrap();
-        chown(&env.root().join(dir), victim);
-    }
-    for entry in ["home", "home/.aws", "home/.aws/assume-role.yaml"] {
-        chown(&env.root().join(entry), victim);
-    }
+    let (env, victim) = victims_env("sec-own-file");
     let mine = env.root().join("mine");
     fs::create_dir(&mine).unwrap();
     chown(&mine, victim);
@@ -1280,17 +1270,9 @@ fn a_non_root_users_own_project_file_is_used() {
     fs::write(&file, "roles: [victims-own]\n").unwrap();
     chown(&file, victim);
 
-    let mut cmd = env.command("setpriv");
-    cmd.args([
-        &format!("--reuid={}", victim.0),
-        &format!("--regid={}", victim.1),
-        "--clear-groups",
-        "--",
-        BIN,
-        "roles",
-    ])
-    .env("ASSUME_ROLE_TRUSTED_PATHS", &mine)
-    .current_dir(&mine);
+    let mut cmd = as_user(&env, victim, &["roles"]);
+    cmd.env("ASSUME_ROLE_TRUSTED_PATHS", &mine)
+        .current_dir(&mine);
     let out = run(&mut cmd);
     assert_ok(&out);
     assert_eq!(stderr(&out), "", "{}", describe(&out));
