@@ -8,9 +8,16 @@
 //! those databases to the built-in modules: passwd and group to `files`,
 //! hosts to `files dns` (/etc/hosts, then the servers in /etc/resolv.conf).
 //! Other builds get nothing from this script.
-use std::{env, fs, path::PathBuf, process::Command};
+use std::{env, fs, path::PathBuf};
 
-const STATIC_NSS: &str = r#"#include <nss.h>
+const STATIC_NSS: &str = r#"#include <features.h>
+#include <nss.h>
+
+/* Before glibc 2.34, `files` and `dns` were shared objects too: a static
+   binary would still load them. */
+#if !__GLIBC_PREREQ(2, 34)
+#error "cargo install-fast needs glibc 2.34 or later; use cargo install --locked --path ."
+#endif
 
 __attribute__((constructor)) static void assume_role_static_nss(void) {
     __nss_configure_lookup("passwd", "files");
@@ -21,7 +28,6 @@ __attribute__((constructor)) static void assume_role_static_nss(void) {
 
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
-    println!("cargo::rerun-if-env-changed=CC");
     let var = |name: &str| env::var(name).unwrap_or_default();
     let static_glibc = var("CARGO_CFG_TARGET_OS") == "linux"
         && var("CARGO_CFG_TARGET_ENV") == "gnu"
@@ -33,19 +39,16 @@ fn main() {
     }
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let source = out.join("static_nss.c");
-    let object = out.join("static_nss.o");
     fs::write(&source, STATIC_NSS).expect("write static_nss.c");
-    let cc = env::var("CC").unwrap_or_else(|_| "cc".to_owned());
-    let status = Command::new(&cc)
-        .args(["-c", "-O2", "-fPIE", "-Wall", "-Werror", "-o"])
-        .arg(&object)
-        .arg(&source)
-        .status()
-        .unwrap_or_else(|e| panic!("cannot run the C compiler `{cc}` (set CC): {e}"));
-    assert!(
-        status.success(),
-        "`{cc}` could not compile {}",
-        source.display()
-    );
-    println!("cargo::rustc-link-arg-bins={}", object.display());
+    // The cc crate picks the compiler as Cargo users expect (CC_<target>,
+    // TARGET_CC, CC, with its arguments) and the target's flags. The object
+    // is linked as is, not from an archive, which would drop it: nothing
+    // refers to a constructor.
+    let objects = cc::Build::new()
+        .file(&source)
+        .warnings_into_errors(true)
+        .compile_intermediates();
+    for object in objects {
+        println!("cargo::rustc-link-arg-bins={}", object.display());
+    }
 }

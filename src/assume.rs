@@ -19,8 +19,8 @@ use crate::resolve::{self, Target};
 use crate::store::aws_files::{self, AwsFile};
 use crate::store::cache::{Cache, Identity, Key};
 use crate::util::Credentials;
-use crate::util::Usage;
 use crate::util::time::{parse_duration, rfc3339};
+use crate::util::{Usage, Warnings};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -34,13 +34,13 @@ pub struct Assumed {
 }
 
 /// Loads the configuration for the working directory.
-pub fn load_config(args: &RoleOptions, warnings: &mut Vec<String>) -> Result<Config> {
+pub fn load_config(args: &RoleOptions, warnings: &mut Warnings) -> Result<Config> {
     config_in(&current_dir(warnings)?, args.config.as_deref())
 }
 
 /// The working directory. One that was deleted is an empty path, with a
 /// warning: no project file applies there (see [`config_in`]).
-pub fn current_dir(warnings: &mut Vec<String>) -> Result<std::path::PathBuf> {
+pub fn current_dir(warnings: &mut Warnings) -> Result<std::path::PathBuf> {
     match env::current_dir() {
         Ok(dir) => Ok(dir),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -75,7 +75,7 @@ pub fn config_in(dir: &std::path::Path, explicit: Option<&std::path::Path>) -> R
 
 /// Resolves the role in `args` (or the configured `role`) and returns its
 /// credentials, from the cache when they are fresh.
-pub fn assume(args: &RoleOptions, warnings: &mut Vec<String>) -> Result<Assumed> {
+pub fn assume(args: &RoleOptions, warnings: &mut Warnings) -> Result<Assumed> {
     assume_in(&current_dir(warnings)?, args, warnings)
 }
 
@@ -84,17 +84,13 @@ pub fn assume(args: &RoleOptions, warnings: &mut Vec<String>) -> Result<Assumed>
 pub fn assume_in(
     dir: &std::path::Path,
     args: &RoleOptions,
-    warnings: &mut Vec<String>,
+    warnings: &mut Warnings,
 ) -> Result<Assumed> {
     assume_with(config_in(dir, args.config.as_deref())?, args, warnings)
 }
 
 /// As [`assume`], with `config` already loaded.
-pub fn assume_with(
-    config: Config,
-    args: &RoleOptions,
-    warnings: &mut Vec<String>,
-) -> Result<Assumed> {
+pub fn assume_with(config: Config, args: &RoleOptions, warnings: &mut Warnings) -> Result<Assumed> {
     let role = match (&args.role, &config.role) {
         (Some(role), _) => role.clone(),
         (None, Some((role, _))) => role.clone(),
@@ -162,7 +158,7 @@ fn obtain(
     target: &Target,
     config: &Config,
     args: &RoleOptions,
-    warnings: &mut Vec<String>,
+    warnings: &mut Warnings,
 ) -> Result<Credentials> {
     // Who the base identity is, from the files alone: a cache hit runs no
     // credential_process and reads no SSO token.
@@ -180,7 +176,7 @@ fn obtain_with(
     target: &Target,
     config: &Config,
     args: &RoleOptions,
-    warnings: &mut Vec<String>,
+    warnings: &mut Warnings,
 ) -> Result<Credentials> {
     let identity = base.cache_id();
     let duration = target.duration().as_secs().to_string();
@@ -199,6 +195,8 @@ fn obtain_with(
         return Ok(c);
     }
 
+    // What the cache had to ignore is shown before the wait for the lock.
+    warnings.extend(cache.take_warnings());
     let started = SystemTime::now();
     let _lock = cache.lock(&key)?;
     // Whoever held the lock before us may have just done the work.
@@ -211,6 +209,8 @@ fn obtain_with(
         return Ok(c);
     }
 
+    // And before a prompt or a call to STS.
+    warnings.extend(cache.take_warnings());
     let session_duration = mfa_session_duration(args, config)?;
     // A profile we may not write is refused before anything is asked of STS.
     if let Some(profile) = &target.profile_name {

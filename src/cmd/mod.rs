@@ -20,7 +20,7 @@ use clap::Parser;
 
 use crate::aws::base_env;
 use crate::cli::{Cli, Command, ShellCli, ShellHookArgs};
-use crate::util::{Usage, escape};
+use crate::util::{Usage, Warnings, escape};
 
 /// Parses the command line, runs it, and maps the outcome to an exit code:
 /// 0 or the child's status, 1 for our own failure, 2 for usage.
@@ -87,13 +87,12 @@ fn print_warnings(warnings: &[String]) {
     }
 }
 
-/// Runs `f` with a place for the library's warnings, and prints them once
-/// it returns, whether it succeeded or not (before its error, then).
-fn warned<T>(f: impl FnOnce(&mut Vec<String>) -> Result<T>) -> Result<T> {
-    let mut warnings = Vec::new();
-    let result = f(&mut warnings);
-    print_warnings(&warnings);
-    result
+/// Runs `f` with a place for the library's warnings that prints each one
+/// as it comes (before a prompt or a wait that follows it).
+fn warned<T>(f: impl FnOnce(&mut Warnings) -> Result<T>) -> Result<T> {
+    f(&mut Warnings::new(|warning| {
+        warn(format_args!("{warning}"))
+    }))
 }
 
 /// An error as one line on stderr: its causes, outermost first.

@@ -10,6 +10,7 @@ use crate::assume;
 use crate::cli::{ConfigArgs, RoleOptions};
 use crate::store::aws_files;
 use crate::store::cache::Cache;
+use crate::util::Warnings;
 use crate::util::names::parse_role_arn;
 
 pub fn run(args: &ConfigArgs) -> Result<ExitCode> {
@@ -34,7 +35,7 @@ pub fn known_roles(args: &ConfigArgs) -> Result<(BTreeSet<String>, Vec<String>)>
             config: args.config.clone(),
             ..RoleOptions::default()
         },
-        &mut warnings,
+        &mut Warnings::new(|warning| warnings.push(warning)),
     )?;
     let mut names: BTreeSet<String> = config.roles.iter().cloned().collect();
     names.extend(aws_files::config_profiles_with("role_arn")?);

@@ -19,8 +19,10 @@ pub enum Scope {
     Private,
 }
 
-/// One pair: `name` set to `value`, or unset (`None`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One pair: `name` set to `value`, or unset (`None`). Its `Debug` shows
+/// the name and whether a value is set, never the value: values are keys,
+/// tokens and the user's saved environment.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Pair {
     pub scope: Scope,
     pub name: String,
@@ -31,6 +33,16 @@ pub struct Pair {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EnvChange {
     pairs: Vec<Pair>,
+}
+
+impl std::fmt::Debug for Pair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pair")
+            .field("scope", &self.scope)
+            .field("name", &self.name)
+            .field("value", &self.value.as_ref().map(|_| "…"))
+            .finish()
+    }
 }
 
 impl EnvChange {
@@ -79,6 +91,16 @@ impl EnvChange {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_names_the_variables_and_never_their_values() {
+        let mut change = EnvChange::new();
+        change.push(Scope::Role, "AWS_SECRET_ACCESS_KEY", Some("s3cr3t"));
+        change.push(Scope::Role, "AWS_SESSION_TOKEN", None);
+        let shown = format!("{change:?}");
+        assert!(shown.contains("AWS_SECRET_ACCESS_KEY"), "{shown}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+    }
 
     #[test]
     fn each_pair_is_one_line_in_order_and_bad_names_are_refused() {

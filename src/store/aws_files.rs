@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, bail};
 
+use crate::util::Warnings;
 use crate::util::fs::{Pending, euid, lock};
 
 /// One profile's keys.
@@ -520,7 +521,7 @@ pub fn prepare_credentials(
     section: &str,
     pairs: &[(&str, &str)],
     lock_path: &Path,
-    warnings: &mut Vec<String>,
+    warnings: &mut Warnings,
 ) -> Result<Option<CredentialsUpdate>> {
     if section.is_empty() || section.contains(['[', ']', '\r', '\n']) {
         anyhow::bail!("refusing to write the profile {section:?} to the credentials file");

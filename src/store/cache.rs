@@ -114,8 +114,14 @@ impl Cache {
                     "cache folder {} was readable by others; setting it to 0700",
                     dir.display()
                 ));
-                fs::set_permissions(&dir, fs::Permissions::from_mode(0o700))
-                    .with_context(|| format!("cannot set {} to 0700", dir.display()))?;
+                fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).with_context(
+                    || {
+                        format!(
+                            "cache folder {} is readable by others and cannot be set to 0700",
+                            dir.display()
+                        )
+                    },
+                )?;
             }
             Ok(_) => {}
             Err(_) => DirBuilder::new()
@@ -336,7 +342,7 @@ impl Cache {
 
     /// Takes the cross-process lock of `key`, waiting for it.
     pub fn lock(&self, key: &Key) -> Result<File> {
-        lock(&self.path(key, "lock"), &mut self.warnings.borrow_mut())
+        lock(&self.path(key, "lock"), &mut *self.warnings.borrow_mut())
     }
 
     /// The lock file that guards ~/.aws/credentials.

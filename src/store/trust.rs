@@ -15,6 +15,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::util::Warnings;
 use crate::util::fs::write_atomic;
 
 /// Trusted path prefixes, colon-separated.
@@ -57,7 +58,7 @@ fn load(path: &Path) -> Result<Store> {
 }
 
 /// Changes the store under its lock: read, change, replace atomically.
-fn update(change: impl FnOnce(&mut Store), warnings: &mut Vec<String>) -> Result<()> {
+fn update(change: impl FnOnce(&mut Store), warnings: &mut Warnings) -> Result<()> {
     let path = store_path()?;
     let dir = path.parent().expect("the store is in a folder");
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -148,7 +149,7 @@ pub fn state(file: &Path, content: &[u8]) -> Result<Trust> {
 
 /// Trusts `file` with `content`, as it was read (a lock file replaced on
 /// the way is said in `warnings`).
-pub fn allow(file: &Path, content: &[u8], warnings: &mut Vec<String>) -> Result<()> {
+pub fn allow(file: &Path, content: &[u8], warnings: &mut Warnings) -> Result<()> {
     let file = real(file)?;
     let hash = digest(content);
     update(
@@ -161,7 +162,7 @@ pub fn allow(file: &Path, content: &[u8], warnings: &mut Vec<String>) -> Result<
 }
 
 /// Blocks `file`, whatever its content.
-pub fn deny(file: &Path, warnings: &mut Vec<String>) -> Result<()> {
+pub fn deny(file: &Path, warnings: &mut Warnings) -> Result<()> {
     let file = real(file)?;
     update(
         |store| {

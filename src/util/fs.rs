@@ -15,7 +15,7 @@ use tempfile::NamedTempFile;
 /// The lock is never followed through a symlink (which could make us
 /// create or lock a file elsewhere): a lock file that is a symlink, or not
 /// a regular file of ours, is replaced, with a warning added to `warnings`.
-pub fn lock(path: &Path, warnings: &mut Vec<String>) -> Result<File> {
+pub fn lock(path: &Path, warnings: &mut impl Extend<String>) -> Result<File> {
     let open = || {
         File::options()
             .create(true)
@@ -33,7 +33,7 @@ pub fn lock(path: &Path, warnings: &mut Vec<String>) -> Result<File> {
             return Err(e).with_context(|| format!("cannot open lock file {}", path.display()));
         }
     };
-    warnings.push(format!("replacing lock file {}: {why}", path.display()));
+    warnings.extend([format!("replacing lock file {}: {why}", path.display())]);
     match fs::remove_file(path) {
         Err(e) if e.kind() != ErrorKind::NotFound => {
             return Err(e).with_context(|| format!("cannot remove lock file {}", path.display()));

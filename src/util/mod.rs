@@ -8,6 +8,8 @@ pub mod names;
 pub mod supervise;
 pub mod text;
 pub mod time;
+pub mod warnings;
 
 pub use credentials::Credentials;
 pub use text::{Usage, escape, one_line};
+pub use warnings::Warnings;

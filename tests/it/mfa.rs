@@ -932,3 +932,28 @@ fn a_wrong_mfa_token_without_mfa_sessions_is_sent_once() {
     assert_eq!(mfa.counts(), (1, 0, 1), "{line}");
     mfa.env.assert_nothing_written();
 }
+
+/// A warning about the cache (here: its folder was left readable by
+/// others) is on the terminal before the MFA prompt, not held back until
+/// the code is typed, or lost when the user gives up at the prompt.
+#[test]
+fn a_cache_warning_comes_before_the_mfa_prompt() {
+    use std::os::unix::fs::PermissionsExt;
+    let mfa = setup("mfa-warning-first", true);
+    let folder = mfa.env.cache_folder();
+    fs::create_dir_all(&folder).unwrap();
+    fs::set_permissions(&folder, fs::Permissions::from_mode(0o755)).unwrap();
+    let output = expect(
+        &mfa,
+        r#"spawn $env(AR) --role admin
+want "was readable by others; setting it to 0700"
+want "MFA code for $env(SERIAL): "
+send "123456\r"
+"#,
+        &[],
+    );
+    assert_ok(&output);
+    let mode = fs::metadata(&folder).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+    assert_eq!(mfa.sts.count("GetSessionToken"), 1, "{}", describe(&output));
+}
